@@ -1,0 +1,5 @@
+import sys
+
+from hansearch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Text normalisers that keep a map back to the original character offsets."""

@@ -1,0 +1,84 @@
+"""Korean with Kiwi: content morphemes kept, particles and endings dropped, compounds kept
+whole and in parts."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+
+from kiwipiepy import Kiwi
+
+from . import Piece
+
+# Nouns, numerals, roots, foreign words and Hanja, verb and adjective stems, and the special
+# tokens Kiwi recognises whole (URLs, e-mail addresses, hashtags, serial numbers).
+KEPT_TAGS = frozenset(
+    "NNG NNP NR SL SN SH XR VV VA VV-I VV-R VA-I VA-R "
+    "W_URL W_EMAIL W_HASHTAG W_MENTION W_SERIAL".split()
+)
+# Morphemes that join into one compound when nothing separates them: 합동+작전+사령부.
+COMPOUND_TAGS = frozenset("NNG NNP NR XR SH".split())
+MAX_COMPOUND_PARTS = 6
+
+_models: dict[tuple, Kiwi] = {}
+_lock = threading.Lock()
+
+
+def kiwi_model(user_words: tuple[tuple[str, str, float], ...] = ()) -> Kiwi:
+    """The process's Kiwi for these user words, built on first use (about 500 MB, 1 s).
+
+    Built lazily inside the process that uses it: a Kiwi made before a fork hangs in the
+    child.
+    """
+    with _lock:
+        kiwi = _models.get(user_words)
+        if kiwi is None:
+            with warnings.catch_warnings():
+                # 0 means one thread since kiwipiepy 0.21 and it warns about that change.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                kiwi = Kiwi(num_workers=0)
+            for word, tag, score in user_words:
+                kiwi.add_user_word(word, tag, score)
+            _models[user_words] = kiwi
+        return kiwi
+
+
+def segment_korean(run: str, kiwi: Kiwi) -> Iterator[Piece]:
+    """사령부를 gives 사령부; 합동작전사령부 gives itself and 합동, 작전, 사령부."""
+    group: list[Piece] = []
+    for token in kiwi.tokenize(run):
+        if token.tag not in KEPT_TAGS:
+            yield from _flush(group)
+            continue
+        start, end = token.start, token.start + token.len
+        if token.tag in COMPOUND_TAGS:
+            if group and (group[-1].end != start or len(group) >= MAX_COMPOUND_PARTS):
+                yield from _flush(group)
+            group.extend(_words(token.form, start, end))
+            continue
+        yield from _flush(group)
+        yield Piece(token.form, start, end)
+    yield from _flush(group)
+
+
+def _words(form: str, start: int, end: int) -> list[Piece]:
+    """A name Kiwi returns with a space inside (가미카와 요코) is two words of one compound."""
+    if " " not in form or len(form) != end - start:
+        return [Piece(form, start, end)]
+    pieces, offset = [], start
+    for word in form.split(" "):
+        if word:
+            pieces.append(Piece(word, offset, offset + len(word)))
+        offset += len(word) + 1
+    return pieces
+
+
+def _flush(group: list[Piece]) -> Iterator[Piece]:
+    if len(group) > 1:
+        yield Piece("".join(p.text for p in group), group[0].start, group[-1].end)
+        yield group[0]._replace(same_position=True)
+        yield from group[1:]
+    elif group:
+        yield group[0]
+    group.clear()

@@ -1,0 +1,132 @@
+"""Load and validate config.toml into typed settings; HANSEARCH_<SECTION>_<KEY> overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HANSEARCH_"
+DEFAULT_CONFIG = Path("config.toml")
+
+
+class ConfigError(ValueError):
+    """A setting that is missing, unknown or of the wrong type, named in the message."""
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    paths: list[Path] = field(default_factory=lambda: [Path("demo")])
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    path: Path = Path("var/index")
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    chinese_dictionary: Path | None = None
+    korean_dictionary: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+
+
+_SECTIONS = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read ``path`` (default ./config.toml, optional), apply environment overrides, and
+    resolve relative paths against the config file's folder."""
+    environ = os.environ if environ is None else environ
+    config_path = Path(path) if path else DEFAULT_CONFIG
+    raw: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path}: {exc}") from exc
+    elif path is not None:
+        raise ConfigError(f"{config_path}: config file not found")
+    base = config_path.resolve().parent
+    _apply_environment(raw, environ)
+    unknown = set(raw) - set(_SECTIONS)
+    if unknown:
+        raise ConfigError(f"{config_path}: unknown section [{sorted(unknown)[0]}]")
+    sections = {
+        name: _section(name, factory(), raw.get(name, {}), base, config_path)
+        for name, factory in _SECTIONS.items()
+    }
+    return Settings(**sections)
+
+
+def _apply_environment(raw: dict[str, Any], environ: dict[str, str]) -> None:
+    for name, default in _SECTIONS.items():
+        for f in fields(default()):
+            value = environ.get(f"{ENV_PREFIX}{name}_{f.name}".upper())
+            if value is not None:
+                raw.setdefault(name, {})[f.name] = _parse_env(value)
+
+
+def _parse_env(value: str) -> Any:
+    """Environment values are TOML-like: a JSON list or number, else a plain string."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def _section(name: str, default: Any, values: Any, base: Path, source: Path) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table")
+    known = {f.name: f for f in fields(default)}
+    converted = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown setting {name}.{key}")
+        converted[key] = _convert(
+            f"{name}.{key}", getattr(default, key), known[key].type, value, base, source
+        )
+    return type(default)(**{**{k: getattr(default, k) for k in known}, **converted})
+
+
+def _convert(key: str, default: Any, type_name: str, value: Any, base: Path, source: Path) -> Any:
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{source}: {key} must be {expected}, got {value!r}")
+
+    if "Path" in type_name and "list" in type_name:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("a list of paths")
+        return [_path(v, base) for v in value]
+    if "Path" in type_name:
+        if value in ("", None) and "None" in type_name:
+            return None
+        if not isinstance(value, str):
+            raise fail("a path")
+        return _path(value, base)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if isinstance(default, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise fail("a non-negative number")
+        return type(default)(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise fail("a string")
+        return value
+    raise fail(type(default).__name__)
+
+
+def _path(value: str, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path

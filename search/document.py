@@ -1,0 +1,39 @@
+"""The one document model every input format is read into and the index stores."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Document:
+    """A news article, cleaned and ready to index.
+
+    ``id`` is stable across rebuilds: the canonical URL when there is one, else the path
+    relative to the corpus folder. ``published`` is timezone-aware or None.
+    """
+
+    id: str
+    title: str
+    body: str
+    lang: str
+    url: str = ""
+    source: str = ""
+    author: str = ""
+    published: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    path: str = ""
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if self.published is not None and self.published.tzinfo is None:
+            raise ValueError(f"published must be timezone-aware: {self.published!r}")
+        if not self.content_hash:
+            self.content_hash = content_hash(self.title, self.body)
+
+
+def content_hash(title: str, body: str) -> str:
+    """Hash of what is searched, so an update re-indexes only changed articles."""
+    return hashlib.sha256(f"{title}\x00{body}".encode()).hexdigest()[:32]
