@@ -20,11 +20,30 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class CorpusSettings:
     paths: list[Path] = field(default_factory=lambda: [Path("demo")])
+    max_file_mb: float = 20.0
+
+
+@dataclass(frozen=True)
+class JsonlSettings:
+    """Field names of JSON Lines records; each lists the names to try, in order."""
+
+    id: list[str] = field(default_factory=lambda: ["id"])
+    title: list[str] = field(default_factory=lambda: ["title", "headline"])
+    url: list[str] = field(default_factory=lambda: ["url", "link"])
+    published: list[str] = field(default_factory=lambda: ["published", "published_at", "date"])
+    author: list[str] = field(default_factory=lambda: ["author", "byline"])
+    publisher: list[str] = field(default_factory=lambda: ["publisher", "source"])
+    section: list[str] = field(default_factory=lambda: ["section"])
+    body: list[str] = field(default_factory=lambda: ["body", "text", "content"])
+    body_html: list[str] = field(default_factory=lambda: ["body_html", "html"])
+    captions: list[str] = field(default_factory=lambda: ["captions"])
+    lang: list[str] = field(default_factory=lambda: ["lang", "language"])
 
 
 @dataclass(frozen=True)
 class IndexSettings:
     path: Path = Path("var/index")
+    workers: int = 0
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,7 @@ class AnalysisSettings:
 @dataclass(frozen=True)
 class Settings:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    jsonl: JsonlSettings = field(default_factory=JsonlSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
 
@@ -106,6 +126,10 @@ def _convert(key: str, default: Any, type_name: str, value: Any, base: Path, sou
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail("a list of paths")
         return [_path(v, base) for v in value]
+    if type_name == "list[str]":
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise fail("a non-empty list of strings")
+        return value
     if "Path" in type_name:
         if value in ("", None) and "None" in type_name:
             return None

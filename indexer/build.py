@@ -1,0 +1,383 @@
+"""Build the index: ``rebuild`` writes a new generation from the whole corpus on every
+core; ``update`` re-indexes only what changed. Both switch generations atomically, so a
+build that fails or is killed leaves the serving index as it was."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import queue
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from search.analysis import load_user_dictionaries
+from search.config import Settings
+from search.document import Document
+from search.schema import build_schema, document_fields
+from search.store import IndexStore
+
+from .formats.base import FormatOptions, JsonlFields
+from .manifest import FileEntry, Manifest
+from .progress import Progress
+from .reader import ReadOptions
+from .skip import Skip
+from .sources import SourceFile
+from .units import Plan, corpus_files, file_units, plan_units, read_unit
+
+# Memory a worker's Whoosh writer may buffer before it spills sorted runs to disk.
+WRITER_LIMIT_MB = 256
+
+
+class BuildError(RuntimeError):
+    """A build that could not finish; the serving index is unchanged."""
+
+
+@dataclass
+class BuildReport:
+    generation: str
+    indexed: int = 0
+    duplicates: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    text_bytes: int = 0
+    seconds: float = 0.0
+
+
+def read_options(settings: Settings) -> ReadOptions:
+    corpus = settings.corpus
+    fields = {name: tuple(names) for name, names in vars(settings.jsonl).items()}
+    return ReadOptions(
+        max_bytes=int(corpus.max_file_mb * 1024 * 1024),
+        formats=FormatOptions(jsonl_fields=JsonlFields(**fields)),
+    )
+
+
+def rebuild(settings: Settings, stream: TextIO | None = None) -> BuildReport:
+    """A complete new generation from every corpus file, switched in when verified."""
+    started = time.monotonic()
+    store = IndexStore(settings.index.path)
+    with store.write_lock():
+        store.remove_old_generations(keep_previous=store.previous_name())
+        generation = store.new_generation()
+        report = BuildReport(generation.name)
+        try:
+            analysis = settings.analysis
+            dictionaries = load_user_dictionaries(
+                analysis.chinese_dictionary, analysis.korean_dictionary
+            )
+            whoosh_index.create_in(str(generation), build_schema(dictionaries))
+            options = read_options(settings)
+            plan = plan_units(settings.corpus.paths, options)
+            report.skipped.extend(plan.skips)
+            manifest = _run_workers(generation, plan, options, settings, report, stream)
+            report.duplicates = _drop_duplicates(generation, manifest)
+            report.indexed = sum(len(e.docs) for e in manifest.files.values()) - report.duplicates
+            _verify(generation, report.indexed)
+            manifest.save(generation)
+            previous = store.current_name()
+            store.switch_to(generation)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        store.remove_old_generations(keep_previous=previous)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def update(settings: Settings, stream: TextIO | None = None) -> BuildReport:
+    """Add new files, re-index changed ones (by content hash), remove what is gone.
+
+    Works on a hard-linked copy of the serving generation (Whoosh never rewrites a file in
+    place), so searches keep running on the old one until the switch."""
+    started = time.monotonic()
+    store = IndexStore(settings.index.path)
+    if store.current_name() is None:
+        return rebuild(settings, stream)
+    with store.write_lock():
+        store.remove_old_generations(keep_previous=store.previous_name())
+        current = store.current_path()
+        old = Manifest.load(current)
+        generation = store.new_generation()
+        report = BuildReport(generation.name)
+        try:
+            for path in current.iterdir():
+                if not path.name.endswith(".lock"):
+                    os.link(path, generation / path.name)
+            new, documents = _read_changes(settings, old, report)
+            _apply_changes(generation, old, new, documents, settings, report)
+            report.indexed = len(new.winners())
+            _verify(generation, report.indexed)
+            new.save(generation)
+            store.switch_to(generation)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        store.remove_old_generations(keep_previous=current.name)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def worker_count(settings: Settings) -> int:
+    return settings.index.workers or os.cpu_count() or 1
+
+
+# Rebuild: workers read, clean, analyse and write one Whoosh segment each.
+
+
+def _run_workers(
+    generation: Path,
+    plan: Plan,
+    options: ReadOptions,
+    settings: Settings,
+    report: BuildReport,
+    stream: TextIO | None,
+) -> Manifest:
+    # spawn, not fork: each worker builds its own Kiwi (a Kiwi crossing a fork hangs).
+    context = multiprocessing.get_context("spawn")
+    tasks = context.Queue()
+    results = context.Queue()
+    workers = min(worker_count(settings), max(len(plan.units), 1))
+    for number, unit in enumerate(plan.units):
+        tasks.put((number, unit))
+    for _ in range(workers):
+        tasks.put(None)
+    processes = [
+        context.Process(
+            target=_worker, args=(str(generation), options, tasks, results), daemon=True
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    progress = Progress(plan.estimated_docs, "indexing", stream)
+    by_unit: dict[int, dict[str, list[tuple[str, str]]]] = {}
+    segments = []
+    finished = 0
+    try:
+        while finished < workers:
+            try:
+                message = results.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+                if dead:
+                    raise BuildError(f"an indexing worker died (exit code {dead[0]})") from None
+                continue
+            kind = message[0]
+            if kind == "unit":
+                _, number, docs, skips, text_bytes = message
+                by_unit[number] = docs
+                report.skipped.extend(skips)
+                report.text_bytes += text_bytes
+                progress.advance(plan.units[number].estimated_docs)
+            elif kind == "done":
+                finished += 1
+                if message[1] is not None:
+                    segments.append(message[1])
+            else:
+                raise BuildError(f"indexing failed: {message[1]}")
+        for process in processes:
+            process.join()
+    finally:
+        progress.close()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()
+    _commit_segments(generation, segments)
+    return _manifest(plan, by_unit)
+
+
+def _worker(generation: str, options: ReadOptions, tasks, results) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
+    try:
+        ix = whoosh_index.open_dir(generation)
+        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+        while (task := tasks.get()) is not None:
+            number, unit = task
+            docs: dict[str, list[tuple[str, str]]] = {}
+            skips: list[Skip] = []
+            text_bytes = 0
+            for rel, item in read_unit(unit, options):
+                if isinstance(item, Skip):
+                    skips.append(item)
+                    continue
+                writer.add_document(**document_fields(item))
+                docs.setdefault(rel, []).append((item.id, item.content_hash))
+                text_bytes += len(item.title.encode()) + len(item.body.encode())
+            results.put(("unit", number, docs, skips, text_bytes))
+        if writer.docnum:
+            segment = writer._finalize_segment()
+        else:
+            writer.cancel()
+            segment = None
+        results.put(("done", segment))
+    except BaseException as error:
+        results.put(("error", f"{type(error).__name__}: {error}"))
+
+
+def _die_with_parent() -> None:
+    """A worker whose parent is killed (even by SIGKILL) dies too, instead of writing on."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _commit_segments(generation: Path, segments: list) -> None:
+    """Make the workers' segments the index, as Whoosh's own multi-segment writer does."""
+    ix = whoosh_index.open_dir(str(generation))
+    writer = ix.writer()
+    try:
+        existing = writer._merge_segments(None, False, False)
+        writer._close_segment()
+        writer._commit_toc(existing + segments)
+    finally:
+        writer._finish()
+
+
+def _manifest(plan: Plan, by_unit: dict[int, dict[str, list[tuple[str, str]]]]) -> Manifest:
+    manifest = Manifest()
+    for file in plan.files:
+        manifest.files[file.rel] = FileEntry(file.size, _mtime_ns(file))
+    for number in sorted(by_unit):
+        for rel, docs in by_unit[number].items():
+            manifest.files[rel].docs.extend(docs)
+    return manifest
+
+
+def _drop_duplicates(generation: Path, manifest: Manifest) -> int:
+    """Workers index every copy of a repeated article; keep the one the manifest chooses."""
+    winners = manifest.winners()
+    repeated = len(winners) != sum(len(e.docs) for e in manifest.files.values())
+    if not repeated:
+        return 0
+    ix = whoosh_index.open_dir(str(generation))
+    writer = ix.writer()
+    dropped = 0
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            for term, info in reader.iter_field("id"):
+                if info.doc_frequency() < 2:
+                    continue
+                doc_id = term.decode() if isinstance(term, bytes) else term
+                rel, content_hash = winners[doc_id]
+                kept = False
+                for docnum in reader.postings("id", doc_id).all_ids():
+                    stored = reader.stored_fields(docnum)
+                    wins = stored.get("path") == rel and stored.get("content_hash") == content_hash
+                    if wins and not kept:
+                        kept = True
+                    else:
+                        writer.delete_document(docnum)
+                        dropped += 1
+        writer.commit(merge=False)
+    except BaseException:
+        writer.cancel()
+        raise
+    return dropped
+
+
+def _verify(generation: Path, expected: int) -> None:
+    ix = whoosh_index.open_dir(str(generation))
+    found = ix.doc_count()
+    if found != expected:
+        raise BuildError(f"new index holds {found} documents, expected {expected}")
+
+
+def _mtime_ns(file: SourceFile) -> int:
+    return file.path.stat().st_mtime_ns
+
+
+# Update: compare files with the manifest, re-read what changed, apply by id.
+
+
+def _read_changes(
+    settings: Settings, old: Manifest, report: BuildReport
+) -> tuple[Manifest, dict[tuple[str, str], Document]]:
+    """The manifest of the corpus as it is now, and the Documents the update must write."""
+    options = read_options(settings)
+    new = Manifest()
+    files: dict[str, SourceFile] = {}
+    changed: list[str] = []
+    for entry in corpus_files(settings.corpus.paths):
+        if isinstance(entry, Skip):
+            report.skipped.append(entry)
+            continue
+        files[entry.rel] = entry
+        before = old.files.get(entry.rel)
+        mtime = _mtime_ns(entry)
+        if before and (before.size, before.mtime_ns) == (entry.size, mtime):
+            new.files[entry.rel] = before
+        else:
+            new.files[entry.rel] = FileEntry(entry.size, mtime)
+            changed.append(entry.rel)
+    documents: dict[tuple[str, str], Document] = {}
+    for rel in changed:
+        for item in _read_whole_file(files[rel], options):
+            if isinstance(item, Skip):
+                report.skipped.append(item)
+            else:
+                new.files[rel].docs.append((item.id, item.content_hash))
+                documents[(rel, item.id)] = item
+    # A copy that now wins but sat unread in an unchanged file (the copy that won before
+    # is gone) must be read again.
+    old_winners = old.winners()
+    unread = {
+        rel
+        for doc_id, (rel, content_hash) in new.winners().items()
+        if old_winners.get(doc_id) != (rel, content_hash) and (rel, doc_id) not in documents
+    }
+    for rel in sorted(unread):
+        for item in _read_whole_file(files[rel], options):
+            if isinstance(item, Document):
+                documents.setdefault((rel, item.id), item)
+    return new, documents
+
+
+def _read_whole_file(file: SourceFile, options: ReadOptions):
+    for unit in file_units(file):
+        for _, item in read_unit(unit, options):
+            yield item
+
+
+def _apply_changes(
+    generation: Path,
+    old: Manifest,
+    new: Manifest,
+    documents: dict[tuple[str, str], Document],
+    settings: Settings,
+    report: BuildReport,
+) -> None:
+    old_winners, new_winners = old.winners(), new.winners()
+    ix = whoosh_index.open_dir(str(generation))
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for doc_id in old_winners.keys() - new_winners.keys():
+            writer.delete_by_term("id", doc_id)
+            report.removed += 1
+        for doc_id, (rel, content_hash) in new_winners.items():
+            before = old_winners.get(doc_id)
+            if before == (rel, content_hash):
+                continue
+            writer.update_document(**document_fields(documents[(rel, doc_id)]))
+            if before is None:
+                report.added += 1
+            else:
+                report.replaced += 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise

@@ -1,0 +1,123 @@
+"""What every format reader shares: its registry entry, its options, and Document assembly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from search.analysis.language import detect_language
+from search.document import Document
+
+from ..dates import parse_date, zone_for
+from ..dedupe import canonical_url
+from ..skip import Skip
+
+
+@dataclass(frozen=True)
+class JsonlFields:
+    """Field names of a JSON Lines archive; each lists the names to try, in order."""
+
+    id: tuple[str, ...] = ("id",)
+    title: tuple[str, ...] = ("title", "headline")
+    url: tuple[str, ...] = ("url", "link")
+    published: tuple[str, ...] = ("published", "published_at", "date")
+    author: tuple[str, ...] = ("author", "byline")
+    publisher: tuple[str, ...] = ("publisher", "source")
+    section: tuple[str, ...] = ("section",)
+    body: tuple[str, ...] = ("body", "text", "content")
+    body_html: tuple[str, ...] = ("body_html", "html")
+    captions: tuple[str, ...] = ("captions",)
+    lang: tuple[str, ...] = ("lang", "language")
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    """Settings a reader may need; the builder fills them from config.toml."""
+
+    jsonl_fields: JsonlFields = field(default_factory=JsonlFields)
+
+
+Reader = Callable[[str, str, FormatOptions], Iterator["Document | Skip"]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A registered input format: ``sniff(text, path)`` claims a file, ``read`` reads it.
+
+    Formats are sniffed in ascending ``priority``; the first that claims a file reads it.
+    """
+
+    name: str
+    priority: int
+    sniff: Callable[[str, str], bool]
+    read: Reader
+
+
+def make_document(
+    *,
+    path: str,
+    title: str,
+    body: str,
+    url: str = "",
+    source: str = "",
+    author: str = "",
+    published: str | datetime | None = None,
+    tags: Sequence[str] = (),
+    lang: str = "",
+    doc_id: str = "",
+) -> Document:
+    """A Document with language detected when not given, the date zoned by language, a stable id."""
+    title = " ".join(title.split())
+    body = _without_title(body, title)
+    lang = normalise_lang(lang, f"{title}\n{body}")
+    zone = zone_for(lang)
+    if isinstance(published, str):
+        published = parse_date(published, zone)
+    elif published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=zone)
+    return Document(
+        id=doc_id or canonical_url(url) or path,
+        title=title,
+        body=body,
+        lang=lang,
+        url=url.strip(),
+        source=source.strip(),
+        author=author.strip(),
+        published=published,
+        tags=list(dict.fromkeys(t.strip() for t in tags if t and t.strip())),
+        path=path,
+    )
+
+
+_CHINESE_TAGS = {
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans": "zh-Hans",
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-hant": "zh-Hant",
+}
+
+
+def normalise_lang(tag: str, text: str) -> str:
+    """A declared language tag in the index's vocabulary ("ko-KR" -> "ko"); detected when absent.
+
+    A bare "zh" says nothing of the script, so simplified or traditional is detected.
+    """
+    tag = tag.strip().replace("_", "-").lower()
+    if tag in _CHINESE_TAGS:
+        return _CHINESE_TAGS[tag]
+    if not tag or tag == "zh" or tag.startswith("zh-"):
+        detected = detect_language(text)
+        return detected if not tag or detected.startswith("zh") else "zh-Hans"
+    return tag.split("-")[0]
+
+
+def _without_title(body: str, title: str) -> str:
+    """Bodies often repeat the headline as their first paragraph; index it once."""
+    first, _, rest = body.partition("\n\n")
+    if title and " ".join(first.split()) == title:
+        return rest
+    return body

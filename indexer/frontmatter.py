@@ -1,0 +1,105 @@
+"""YAML-like front matter as archives write it, parsed by hand (no YAML library).
+
+Handles what the corpora use: ``key: value``, quoted strings, ``[a, b]`` lists,
+``- item`` lists, ``key: |``/``>`` blocks and values continued on indented lines
+(including tab-indented multi-line authors). Anything else is reported, not guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .skip import SkipFile
+
+FrontMatter = dict[str, "str | list[str]"]
+
+_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)\s*:(?:[ \t]+(?P<value>.*?)|)\s*$")
+_FENCE = re.compile(r"^---[ \t]*$")
+
+
+def has_front_matter(text: str) -> bool:
+    """Whether ``text`` opens with a ``---`` line followed by a ``key:`` line."""
+    lines = text.lstrip("\ufeff").split("\n", 2)
+    return (
+        len(lines) >= 2
+        and bool(_FENCE.match(lines[0].rstrip("\r")))
+        and bool(_KEY.match(lines[1].rstrip("\r")))
+    )
+
+
+def split_front_matter(text: str) -> tuple[FrontMatter, str]:
+    """(front matter, rest of the text); raises SkipFile when the block is malformed."""
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        raise SkipFile("no front matter")
+    for end in range(1, len(lines)):
+        if _FENCE.match(lines[end]):
+            return _parse(lines[1:end]), "\n".join(lines[end + 1 :])
+    raise SkipFile("malformed front matter: no closing '---' line")
+
+
+def _parse(lines: list[str]) -> FrontMatter:
+    meta: FrontMatter = {}
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _KEY.match(line)
+        if not match:
+            raise SkipFile(f"malformed front matter: line {index + 1} is not 'key: value'")
+        continued: list[str] = []
+        while index < len(lines) and (not lines[index].strip() or lines[index][0] in " \t"):
+            continued.append(lines[index])
+            index += 1
+        meta[match["key"]] = _value(match["value"] or "", continued)
+    return meta
+
+
+def _value(first: str, continued: list[str]) -> str | list[str]:
+    """A scalar, block or list value from its first line and its indented continuation lines."""
+    rest = [line.strip() for line in continued if line.strip()]
+    if first in ("|", "|-", "|+", ">", ">-", ">+"):
+        return ("\n" if first[0] == "|" else " ").join(_dedent(continued)).strip()
+    if not first and rest and all(line.startswith("- ") or line == "-" for line in rest):
+        return [_scalar(line[1:].strip()) for line in rest]
+    text = " ".join([first, *rest]).strip()
+    if text.startswith("[") and text.endswith("]"):
+        return [_scalar(item) for item in _split_list(text[1:-1]) if item.strip()]
+    return _scalar(text)
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return [line[cut:].rstrip() for line in lines]
+
+
+def _split_list(inner: str) -> list[str]:
+    """Split ``a, "b, c", d`` on commas outside quotes."""
+    items, current, quote = [], "", ""
+    for ch in inner:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ",":
+            items.append(current)
+            current = ""
+            continue
+        current += ch
+    return [*items, current]
+
+
+def _scalar(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        try:
+            return str(json.loads(text))
+        except json.JSONDecodeError:
+            return text[1:-1]
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("''", "'")
+    return text

@@ -1,0 +1,61 @@
+"""The Whoosh schema: which fields a Document becomes, how each is analysed and stored."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from .analysis import UserDictionaries, char_analyzer, word_analyzer
+from .document import Document
+
+# BM25F weighs a title match above a body match.
+TITLE_BOOST = 2.0
+
+
+def build_schema(dictionaries: UserDictionaries | None = None) -> Schema:
+    """Word fields carry ranking; ``*_chars`` fields hold the character view for exact
+    phrases and part-of-word matches. Character offsets are stored (``chars=True``) so
+    highlighting never runs the segmenters again."""
+    words = word_analyzer(dictionaries)
+    chars = char_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        url=STORED(),
+        title=TEXT(analyzer=words, stored=True, chars=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=words, stored=True, chars=True),
+        title_chars=TEXT(analyzer=chars, chars=True, field_boost=TITLE_BOOST),
+        body_chars=TEXT(analyzer=chars, chars=True),
+        lang=ID(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True),
+        author=ID(stored=True),
+        published=DATETIME(stored=True, sortable=True),
+        month=ID(stored=True, sortable=True),
+        tags=KEYWORD(stored=True, commas=True, scorable=True),
+        path=ID(stored=True),
+        content_hash=STORED(),
+    )
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    """The values Whoosh indexes and stores for ``doc``."""
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "url": doc.url,
+        "title": doc.title,
+        "body": doc.body,
+        "title_chars": doc.title,
+        "body_chars": doc.body,
+        "lang": doc.lang,
+        "source": doc.source,
+        "author": doc.author,
+        "tags": ",".join(tag.replace(",", " ") for tag in doc.tags if tag),
+        "path": doc.path,
+        "content_hash": doc.content_hash,
+    }
+    if doc.published is not None:
+        # Whoosh stores naive datetimes; they are always UTC here.
+        fields["published"] = doc.published.astimezone(UTC).replace(tzinfo=None)
+        fields["month"] = doc.published.strftime("%Y-%m")
+    return {name: value for name, value in fields.items() if value not in ("", None)}

@@ -1,0 +1,210 @@
+"""Rebuild and update on real files, real worker processes and a real Whoosh index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CHINESE_SEED, KOREAN_SEED, REPO
+from whoosh.query import Term
+
+from indexer.build import rebuild, update
+from search.config import load_settings
+from search.stats import index_stats
+from search.store import IndexBusy, IndexStore
+
+
+def _config(tmp_path: Path, corpus: Path, index: Path) -> Path:
+    config = tmp_path / f"{index.name}.toml"
+    config.write_text(
+        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{index}"\n'
+        f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
+        f'korean_dictionary = "{REPO}/dicts/ko_user.txt"\n'
+    )
+    return config
+
+
+def _corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    shutil.copy(CHINESE_SEED, corpus)
+    shutil.copy(KOREAN_SEED, corpus)
+    records = [
+        {
+            "id": "lt-1",
+            "title": "법원, 사령부 이전 소송 기각",
+            "body": "서울행정법원은 28일 소송을 기각했다.",
+            "published": "2024-08-02T09:00:00+09:00",
+            "publisher": "법률신문",
+        },
+        {
+            "id": "lt-2",
+            "title": "국회, 확장억제 논의",
+            "body": "국회 국방위원회는 확장억제를 논의했다.",
+            "published": "2024-09-10T14:00:00+09:00",
+            "publisher": "법률신문",
+        },
+    ]
+    (corpus / "lawtimes.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return corpus
+
+
+def _found(settings, field: str, text: str) -> list[str]:
+    ix = IndexStore(settings.index.path).open_current()
+    with ix.searcher() as searcher:
+        return sorted(hit["id"] for hit in searcher.search(Term(field, text), limit=None))
+
+
+def test_rebuild_indexes_every_document_and_switches_to_the_new_generation(tmp_path):
+    settings = load_settings(_config(tmp_path, _corpus(tmp_path), tmp_path / "index"), environ={})
+    report = rebuild(settings)
+    assert (report.indexed, report.duplicates, report.skipped) == (4, 0, [])
+    store = IndexStore(settings.index.path)
+    assert store.current_name() == report.generation
+    stats = index_stats(store.open_current())
+    assert stats.documents == 4
+    assert stats.by_lang == {"ko": 3, "zh-Hans": 1}
+    assert stats.by_source == {"법률신문": 2, "이데일리": 1, "自由亚洲电台": 1}
+    assert stats.by_month == {"2024-07": 2, "2024-08": 1, "2024-09": 1}
+    assert _found(settings, "body", "吓阻") == [
+        "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
+        "tt-us-japan-military-alliance-07282024104813.html"
+    ]
+    assert _found(settings, "body", "확장억제") == ["lt-2", "news/004_af721fc1b1a612be.txt"]
+
+
+def test_second_rebuild_keeps_the_previous_generation_and_no_older(tmp_path):
+    settings = load_settings(_config(tmp_path, _corpus(tmp_path), tmp_path / "index"), environ={})
+    first = rebuild(settings).generation
+    second = rebuild(settings).generation
+    third = rebuild(settings).generation
+    generations = sorted(p.name for p in (tmp_path / "index" / "generations").iterdir())
+    assert generations == [second, third]
+    assert first not in generations
+
+
+def test_same_article_crawled_twice_is_indexed_once(tmp_path):
+    corpus = _corpus(tmp_path)
+    copy = corpus / "zz-copy-of-seed.txt"
+    shutil.copy(CHINESE_SEED, copy)
+    settings = load_settings(_config(tmp_path, corpus, tmp_path / "index"), environ={})
+    report = rebuild(settings)
+    assert (report.indexed, report.duplicates) == (4, 1)
+    ix = IndexStore(settings.index.path).open_current()
+    with ix.searcher() as searcher:
+        hits = searcher.search(Term("body", "吓阻"))
+        assert [hit["path"] for hit in hits] == ["news/000_7d7e8ccb8e4aa8ab.txt"]
+
+
+def test_second_writer_is_told_the_index_is_busy(tmp_path):
+    config = _config(tmp_path, _corpus(tmp_path), tmp_path / "index")
+    store = IndexStore(tmp_path / "index")
+    with store.write_lock():
+        with pytest.raises(IndexBusy, match=f"is being written by process {os.getpid()}"):
+            rebuild(load_settings(config, environ={}))
+        result = subprocess.run(
+            ["hansearch", "--config", str(config), "rebuild"], capture_output=True, text=True
+        )
+    assert result.returncode == 3
+    assert f"is being written by process {os.getpid()}" in result.stderr
+    assert "wait for it to finish and try again" in result.stderr
+
+
+def _many_articles(corpus: Path, count: int) -> None:
+    paragraphs = KOREAN_SEED.read_text(encoding="utf-8").split("\n\n")[2:14]
+    for number in range(count):
+        body = "\n\n".join(paragraphs[(number + k) % len(paragraphs)] for k in range(3))
+        (corpus / f"bulk-{number:05d}.txt").write_text(f"기사 {number}\n\n{body}\n", "utf-8")
+
+
+def test_rebuild_killed_midway_leaves_the_old_index_serving(tmp_path):
+    corpus = _corpus(tmp_path)
+    config = _config(tmp_path, corpus, tmp_path / "index")
+    settings = load_settings(config, environ={})
+    serving = rebuild(settings).generation
+    _many_articles(corpus, 1200)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hansearch", "--config", str(config), "rebuild"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    generations = tmp_path / "index" / "generations"
+    deadline = time.monotonic() + 60
+    while len(list(generations.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(5)  # workers started, models loaded, documents being written
+    assert process.poll() is None, "the rebuild finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    store = IndexStore(tmp_path / "index")
+    assert store.current_name() == serving
+    assert len(list(generations.iterdir())) == 2  # the serving one and the abandoned one
+    assert _found(settings, "body", "확장억제") == ["lt-2", "news/004_af721fc1b1a612be.txt"]
+
+    report = rebuild(settings)
+    assert report.indexed == 1204
+    assert sorted(p.name for p in generations.iterdir()) == [serving, report.generation]
+
+
+def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
+    corpus = _corpus(tmp_path)
+    settings = load_settings(_config(tmp_path, corpus, tmp_path / "index"), environ={})
+    rebuild(settings)
+
+    edited = corpus / CHINESE_SEED.name
+    edited.write_text(edited.read_text("utf-8").replace("嚇阻", "威慑"), "utf-8")
+    (corpus / KOREAN_SEED.name).unlink()
+    with (corpus / "lawtimes.jsonl").open("a", encoding="utf-8") as handle:
+        record = {
+            "id": "lt-3",
+            "title": "사령부 신설 법안",
+            "body": "합동작전사령부 신설 법안이 발의됐다.",
+            "published": "2024-10-01T08:00:00+09:00",
+            "publisher": "법률신문",
+        }
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    (corpus / "extra.md").write_text(
+        "---\ntitle: 추가 기사\npublisher: 이데일리\npublished_at: 2024-07-29 10:00:00\n---\n"
+        "미국과 일본이 주일미군 사령부 설치에 합의했다.\n",
+        "utf-8",
+    )
+
+    report = update(settings)
+    assert (report.added, report.replaced, report.removed) == (2, 1, 1)
+    fresh = load_settings(_config(tmp_path, corpus, tmp_path / "fresh"), environ={})
+    rebuild(fresh)
+    for field, text in [
+        ("body", "威慑"),
+        ("body", "사령부"),
+        ("body", "확장억제"),
+        ("title", "사령부"),
+        ("body_chars", "합동"),
+        ("body", "吓阻"),
+    ]:
+        assert _found(settings, field, text) == _found(fresh, field, text), (field, text)
+    updated = index_stats(IndexStore(settings.index.path).open_current())
+    rebuilt = index_stats(IndexStore(fresh.index.path).open_current())
+    assert (updated.documents, updated.by_lang, updated.by_source, updated.by_month) == (
+        rebuilt.documents,
+        rebuilt.by_lang,
+        rebuilt.by_source,
+        rebuilt.by_month,
+    )
+    assert updated.documents == 5
+
+
+def test_update_with_nothing_changed_writes_nothing(tmp_path):
+    settings = load_settings(_config(tmp_path, _corpus(tmp_path), tmp_path / "index"), environ={})
+    rebuild(settings)
+    report = update(settings)
+    assert (report.indexed, report.added, report.replaced, report.removed) == (4, 0, 0, 0)

@@ -1,0 +1,152 @@
+"""HTML to clean text, and boilerplate removal that keeps every article paragraph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.boilerplate import cut_inline_footer, drop_lines, repeated_lines, strip_boilerplate
+from indexer.clean import html_to_text
+
+KOREAN_SEED = Path(__file__).resolve().parent.parent / "demo" / "seeds" / "004_af721fc1b1a612be.txt"
+
+ARTICLE_PARAGRAPHS = [
+    "[이데일리 정수영 기자] 미국이 앞으로 일본에 주둔중인 ‘주일미군’에 "
+    "새로운 합동작전 사령부를 설치한다. 이를 통해 일본 자위대와 지휘통제를 연계한다는 방침이다.",
+    "28일 일본 니혼게이자이(닛케이)신문에 따르면 미국과 일본은 이날 도쿄에서",
+    "일본 측에서는 가미카와 요코 외무상과 기하라 미노루 방위상이 참석했으며,",
+    "주일 미군은 올해 말 자위대에 설립하는 ‘합동 작전 사령부’를 위해",
+    "닛케이에 따르면 합동작전사령부 인원은 240명 규모로",
+    "두 나라는 또 미국이 핵을 포함한 군사력으로 일본을 방어하는",
+    "오스틴 장관은 개회사에서 “확장억제는 일본 방위를 위해",
+    "가미카와 외무상은 “현존하는 국제질서를 지키기 위해서는",
+    "이날 4자회담에선 지난 4월 미일 정상회담에서 합의한 대로",
+    "닛케이는 “‘4자장관급 회담은 미국이 국내외에서",
+    "아울러 양국은 핵심 인프라 시설에 대한 사이버 공격을 막기 위한 공동 대응 방침도 이날 확인했다.",
+    "TOKYO, JAPAN - JULY 28 : Antony Blinken, U.S. Secretary of State",
+]
+SITE_FURNITURE = [
+    "추천 뉴스by Taboola",
+    "맞춤 뉴스by Dable",
+    "소셜 댓글",
+    "많이 본 뉴스",
+    "왼쪽 오른쪽",
+    "바이오 투자 길라잡이 팜이데일리",
+    "스무살의 설레임 스냅타임",
+    "재미에 지식을 더하다 영상+",
+    "두근두근 핫포토",
+    "필드 위 여신",
+    "GD시선강탈",
+    "노병, 돌아오다",
+    "'완벽 몸매'",
+    "04517 서울시 중구 통일로 92",
+    "대표전화 02-3772-0114",
+    "webmaster@edaily.co.kr",
+    "등록번호 서울 아 00090",
+    "ⓒ 이데일리. All rights reserved",
+    "\n이데일리\n",
+]
+
+
+@pytest.fixture(scope="module")
+def seed_body() -> str:
+    text = KOREAN_SEED.read_text(encoding="utf-8")
+    return "\n" + strip_boilerplate(text.split("\n", 1)[1]) + "\n"
+
+
+@pytest.mark.parametrize("paragraph", ARTICLE_PARAGRAPHS)
+def test_scraped_korean_page_keeps_every_article_paragraph(seed_body, paragraph):
+    assert paragraph in seed_body
+
+
+@pytest.mark.parametrize("furniture", SITE_FURNITURE)
+def test_scraped_korean_page_drops_site_footer(seed_body, furniture):
+    assert furniture not in seed_body
+
+
+def test_scraped_korean_page_keeps_paragraph_breaks(seed_body):
+    assert seed_body.count("\n\n") == 10
+
+
+def test_block_elements_become_paragraphs_and_br_a_line_break():
+    html = "<div><p>첫 문단 &amp; 이어서</p><p>둘째 줄<br>셋째 줄</p></div><h2>소제목</h2>끝"
+    assert html_to_text(html) == "첫 문단 & 이어서\n\n둘째 줄\n셋째 줄\n\n소제목\n\n끝"
+
+
+def test_scripts_styles_frames_and_comments_are_removed():
+    html = (
+        "<p>본문<script>alert('x')</script><style>p{}</style>입니다</p><!-- hidden -->"
+        "<noscript>자바스크립트를 켜세요</noscript><iframe src='x'>frame</iframe>"
+    )
+    assert html_to_text(html) == "본문입니다"
+
+
+def test_whitespace_is_normalised_without_losing_text():
+    html = "<p>  美国\n  和\t日本&nbsp;&nbsp;外长\u200b会谈 </p>\n\n\n<p>PAC-3</p>"
+    assert html_to_text(html) == "美国 和 日本 外长会谈\n\nPAC-3"
+
+
+def test_image_captions_and_alt_text_are_not_duplicated_into_the_body():
+    html = (
+        '<figure><img src="a.jpg" alt="회담 사진"><figcaption>회담 모습</figcaption></figure>'
+        '<span class="lead_image_caption">사진 설명</span><span class="copyright">로이터</span>'
+        "<p>회담이 열렸다.</p>"
+    )
+    assert html_to_text(html) == "회담이 열렸다."
+
+
+def test_comment_sections_and_link_only_list_items_are_not_body():
+    html = (
+        '<article class="post comments-open"><p>正文第一段。</p>'
+        '<ul><li><a href="/x">相关报道标题</a></li><li>列表 <b>正文</b></li></ul></article>'
+        '<div id="comments"><p>spam comment</p></div>'
+    )
+    assert html_to_text(html) == "正文第一段。\n\n列表 正文"
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        (
+            "덧붙였습니다.※ '당신의 제보가 뉴스가 됩니다'[카카오톡] YTN 검색[전화] 02-398-8585",
+            "덧붙였습니다.",
+        ),
+        ("강조했다.■ 제보하기▷ 전화 : 02-781-1234▷ 이메일 : kbs1234@kbs.co.kr", "강조했다."),
+        ("말했다.IT동아 이문규 기자 (munch@itdonga.com)", "말했다.IT동아"),
+        ("밝혔다.#비행기 #항공 #휠체어", "밝혔다."),
+        (
+            "官方死亡總數來16萬2829例。（編輯：林沂鋒/核稿：林治平）1091111",
+            "官方死亡總數來16萬2829例。",
+        ),
+        ("서명했다. 2025.12.30 kmn@newsis.com", "서명했다. 2025.12.30"),
+        ("#請聽記者的採訪報導#台灣區電機公會理事長指出，供應鏈移出中國。", None),
+    ],
+)
+def test_footers_glued_to_the_last_sentence_are_cut(line, kept):
+    assert cut_inline_footer(line) == (line if kept is None else kept)
+
+
+def test_feed_text_keeps_lists_and_short_items_but_drops_trailing_furniture():
+    text = (
+        "첫 문장입니다.\n\n▲김모 별세, 이모 모친상=29일 서울성모병원, (02)2258-5940\n\n[KBS 춘천]"
+    )
+    assert strip_boilerplate(text, trim_head=False) == (
+        "첫 문장입니다.\n\n▲김모 별세, 이모 모친상=29일 서울성모병원, (02)2258-5940"
+    )
+    assert strip_boilerplate("전국 대체로 흐리고 곳곳에 비", trim_head=False) == (
+        "전국 대체로 흐리고 곳곳에 비"
+    )
+
+
+def test_related_articles_heading_ends_the_article():
+    text = "第一段正文。\n\n第二段正文。\n\n延伸閱讀\n\n另一篇新聞的標題"
+    assert strip_boilerplate(text, trim_head=False) == "第一段正文。\n\n第二段正文。"
+
+
+def test_lines_repeated_across_a_source_are_found_and_dropped():
+    bodies = [f"기사 {n} 본문입니다.\n\n많이 본 뉴스\n\n구독하고 혜택 받기" for n in range(10)]
+    bodies += ["다른 기사 본문입니다."] * 2
+    repeated = repeated_lines(bodies, min_docs=5, min_share=0.5)
+    assert repeated == {"많이 본 뉴스", "구독하고 혜택 받기"}
+    assert drop_lines(bodies[0], repeated) == "기사 0 본문입니다."

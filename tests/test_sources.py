@@ -1,0 +1,145 @@
+"""Walking a corpus and decoding its files: every encoding read right, every bad file reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.reader import ReadOptions
+from indexer.skip import Skip
+from indexer.sources import DEFAULT_MAX_BYTES, SourceFile, read_text, walk
+from indexer.units import plan_units, read_unit
+
+CHINESE = "为了应对来自中国的威胁，美国和日本外交部长7月28日在东京举行2+2会谈。"
+TRADITIONAL = "為了應對來自中國的威脅，美國和日本外交部長在東京舉行會談。"
+KOREAN = "미국이 앞으로 일본에 주둔중인 주일미군에 새로운 합동작전 사령부를 설치한다."
+
+
+def _file(tmp_path: Path, name: str, data: bytes) -> SourceFile:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return SourceFile(path, name, len(data))
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        (CHINESE, "gbk"),
+        (CHINESE, "gb18030"),
+        (TRADITIONAL, "big5"),
+        (KOREAN, "euc-kr"),
+        (KOREAN, "cp949"),
+        (CHINESE, "utf-16"),
+        (KOREAN, "utf-16"),
+        (KOREAN, "utf-8-sig"),
+        (CHINESE, "utf-8"),
+    ],
+)
+def test_each_archive_encoding_decodes_to_the_original_text(tmp_path, text, encoding):
+    result = read_text(_file(tmp_path, "a.txt", text.encode(encoding)))
+    assert not isinstance(result, Skip)
+    assert result.text.lstrip("\ufeff") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        (CHINESE[:6], "gbk"),
+        (TRADITIONAL[:6], "gbk"),
+        (TRADITIONAL[:6], "big5"),
+        (KOREAN[:6], "euc-kr"),
+        ("대만 사태", "euc-kr"),
+    ],
+)
+def test_short_legacy_texts_are_not_misread_as_another_cjk_encoding(tmp_path, text, encoding):
+    result = read_text(_file(tmp_path, "a.txt", text.encode(encoding)))
+    assert not isinstance(result, Skip)
+    assert result.text == text
+
+
+def test_utf16_without_bom_is_recognised_by_its_nul_bytes(tmp_path):
+    text = "2+2 meeting: " + KOREAN
+    result = read_text(_file(tmp_path, "a.txt", text.encode("utf-16-le")))
+    assert not isinstance(result, Skip)
+    assert (result.text, result.encoding) == (text, "utf-16-le")
+
+
+def test_empty_file_is_skipped_with_reason(tmp_path):
+    assert read_text(_file(tmp_path, "empty.txt", b"")) == Skip("empty.txt", "empty file")
+    assert read_text(_file(tmp_path, "blank.txt", b" \n\n")) == Skip("blank.txt", "empty file")
+
+
+def test_binary_file_is_skipped_with_reason(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(range(256)) * 8
+    assert read_text(_file(tmp_path, "photo.png", png)) == Skip(
+        "photo.png", "binary file (NUL bytes)"
+    )
+
+
+def test_text_full_of_control_characters_is_skipped_as_binary(tmp_path):
+    data = bytes(range(1, 32)) * 20
+    assert read_text(_file(tmp_path, "x.bin", data)) == Skip(
+        "x.bin", "binary file (control characters)"
+    )
+
+
+def test_file_over_max_size_is_skipped_without_being_read(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    file = SourceFile(path, "huge.txt", path.stat().st_size)
+    assert read_text(file) == Skip(
+        "huge.txt", f"too large: {50 * 1024 * 1024} bytes (max {DEFAULT_MAX_BYTES})"
+    )
+
+
+def test_walk_yields_sorted_relative_paths_and_leaves_out_hidden_files(tmp_path):
+    (tmp_path / "news" / "b").mkdir(parents=True)
+    (tmp_path / "news" / ".git").mkdir()
+    for name in ["news/b/2.txt", "news/a.txt", "news/.hidden.txt", "news/.git/config", "one.md"]:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = list(walk(tmp_path, ["news", "one.md", "missing"]))
+    assert [getattr(e, "rel", None) or e.path for e in found] == [
+        "news/a.txt",
+        "news/b/2.txt",
+        "one.md",
+        "missing",
+    ]
+    assert found[-1] == Skip("missing", "no such file or folder")
+
+
+def test_bad_files_are_reported_and_the_walk_goes_on(tmp_path):
+    (tmp_path / "a_empty.txt").write_bytes(b"")
+    (tmp_path / "b_binary.dat").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (tmp_path / "c_article.txt").write_text(f"제목\n\n{KOREAN} 이번이 처음이다.", encoding="euc-kr")
+    results = [
+        item
+        for unit in plan_units([tmp_path], ReadOptions()).units
+        for _, item in read_unit(unit, ReadOptions())
+    ]
+    assert results[:2] == [
+        Skip(f"{tmp_path.name}/a_empty.txt", "empty file"),
+        Skip(f"{tmp_path.name}/b_binary.dat", "binary file (NUL bytes)"),
+    ]
+    assert [(d.title, d.lang) for d in results[2:]] == [("제목", "ko")]
+
+
+def test_large_json_lines_file_is_streamed_line_by_line(tmp_path):
+    lines = [
+        json.dumps({"title": f"기사 {n}", "body": KOREAN}, ensure_ascii=False) for n in range(50)
+    ]
+    (tmp_path / "big.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    options = ReadOptions(max_bytes=1024)
+    results = [
+        item
+        for unit in plan_units([tmp_path], options).units
+        for _, item in read_unit(unit, options)
+    ]
+    assert [d.title for d in results] == [f"기사 {n}" for n in range(50)]
+    assert {d.path for d in results} == {f"{tmp_path.name}/big.jsonl"}
+    assert [d.id for d in results[:2]] == [
+        f"{tmp_path.name}/big.jsonl:1",
+        f"{tmp_path.name}/big.jsonl:2",
+    ]
