@@ -25,7 +25,8 @@ from search.schema import build_schema, document_fields
 from search.store import IndexStore
 
 from .formats.base import FormatOptions, JsonlFields
-from .manifest import FileEntry, Manifest
+from .furniture import Furniture, learn_furniture, load_furniture, save_furniture, without_furniture
+from .manifest import MANIFEST, FileEntry, Manifest
 from .progress import Progress
 from .reader import ReadOptions
 from .skip import Skip
@@ -79,7 +80,9 @@ def rebuild(settings: Settings, stream: TextIO | None = None) -> BuildReport:
             options = read_options(settings)
             plan = plan_units(settings.corpus.paths, options)
             report.skipped.extend(plan.skips)
-            manifest = _run_workers(generation, plan, options, settings, report, stream)
+            furniture = learn_furniture(plan, options)
+            save_furniture(generation, furniture)
+            manifest = _run_workers(generation, plan, options, furniture, settings, report, stream)
             report.duplicates = _drop_duplicates(generation, manifest)
             report.indexed = sum(len(e.docs) for e in manifest.files.values()) - report.duplicates
             _verify(generation, report.indexed)
@@ -110,10 +113,9 @@ def update(settings: Settings, stream: TextIO | None = None) -> BuildReport:
         generation = store.new_generation()
         report = BuildReport(generation.name)
         try:
-            for path in current.iterdir():
-                if not path.name.endswith(".lock"):
-                    os.link(path, generation / path.name)
-            new, documents = _read_changes(settings, old, report)
+            _link_files(current, generation)
+            furniture = load_furniture(current)
+            new, documents = _read_changes(settings, old, furniture, report)
             _apply_changes(generation, old, new, documents, settings, report)
             report.indexed = len(new.winners())
             _verify(generation, report.indexed)
@@ -127,6 +129,14 @@ def update(settings: Settings, stream: TextIO | None = None) -> BuildReport:
     return report
 
 
+def _link_files(source: Path, target: Path) -> None:
+    """Share the serving generation's files: Whoosh only ever adds and deletes files, and
+    the manifest is replaced, never rewritten, so the serving generation stays intact."""
+    for path in source.iterdir():
+        if path.is_file() and not path.name.upper().endswith("LOCK") and path.name != MANIFEST:
+            os.link(path, target / path.name)
+
+
 def worker_count(settings: Settings) -> int:
     return settings.index.workers or os.cpu_count() or 1
 
@@ -138,6 +148,7 @@ def _run_workers(
     generation: Path,
     plan: Plan,
     options: ReadOptions,
+    furniture: Furniture,
     settings: Settings,
     report: BuildReport,
     stream: TextIO | None,
@@ -153,7 +164,9 @@ def _run_workers(
         tasks.put(None)
     processes = [
         context.Process(
-            target=_worker, args=(str(generation), options, tasks, results), daemon=True
+            target=_worker,
+            args=(str(generation), options, furniture, tasks, results),
+            daemon=True,
         )
         for _ in range(workers)
     ]
@@ -197,7 +210,7 @@ def _run_workers(
     return _manifest(plan, by_unit)
 
 
-def _worker(generation: str, options: ReadOptions, tasks, results) -> None:
+def _worker(generation: str, options: ReadOptions, furniture: Furniture, tasks, results) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     try:
@@ -212,6 +225,7 @@ def _worker(generation: str, options: ReadOptions, tasks, results) -> None:
                 if isinstance(item, Skip):
                     skips.append(item)
                     continue
+                item = without_furniture(item, furniture)
                 writer.add_document(**document_fields(item))
                 docs.setdefault(rel, []).append((item.id, item.content_hash))
                 text_bytes += len(item.title.encode()) + len(item.body.encode())
@@ -305,7 +319,7 @@ def _mtime_ns(file: SourceFile) -> int:
 
 
 def _read_changes(
-    settings: Settings, old: Manifest, report: BuildReport
+    settings: Settings, old: Manifest, furniture: Furniture, report: BuildReport
 ) -> tuple[Manifest, dict[tuple[str, str], Document]]:
     """The manifest of the corpus as it is now, and the Documents the update must write."""
     options = read_options(settings)
@@ -330,6 +344,7 @@ def _read_changes(
             if isinstance(item, Skip):
                 report.skipped.append(item)
             else:
+                item = without_furniture(item, furniture)
                 new.files[rel].docs.append((item.id, item.content_hash))
                 documents[(rel, item.id)] = item
     # A copy that now wins but sat unread in an unchanged file (the copy that won before
@@ -343,7 +358,7 @@ def _read_changes(
     for rel in sorted(unread):
         for item in _read_whole_file(files[rel], options):
             if isinstance(item, Document):
-                documents.setdefault((rel, item.id), item)
+                documents.setdefault((rel, item.id), without_furniture(item, furniture))
     return new, documents
 
 

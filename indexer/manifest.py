@@ -42,7 +42,11 @@ class Manifest:
                 for rel, e in sorted(self.files.items())
             },
         }
-        (generation / MANIFEST).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        # A new file, never a rewrite: an update's generation shares files with the serving
+        # one through hard links.
+        temporary = generation / f"{MANIFEST}.tmp"
+        temporary.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        temporary.replace(generation / MANIFEST)
 
     @classmethod
     def load(cls, generation: Path) -> Manifest:

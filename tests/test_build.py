@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CHINESE_SEED, KOREAN_SEED, REPO
+from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from indexer.build import rebuild, update
@@ -160,6 +161,8 @@ def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
     corpus = _corpus(tmp_path)
     settings = load_settings(_config(tmp_path, corpus, tmp_path / "index"), environ={})
     rebuild(settings)
+    before = IndexStore(settings.index.path).current_path()
+    manifest_before = (before / "manifest.json").read_bytes()
 
     edited = corpus / CHINESE_SEED.name
     edited.write_text(edited.read_text("utf-8").replace("嚇阻", "威慑"), "utf-8")
@@ -201,6 +204,9 @@ def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
         rebuilt.by_month,
     )
     assert updated.documents == 5
+    # The generation that served during the update is intact (it shares files by hard link).
+    assert (before / "manifest.json").read_bytes() == manifest_before
+    assert index_stats(whoosh_index.open_dir(str(before))).documents == 4
 
 
 def test_update_with_nothing_changed_writes_nothing(tmp_path):
@@ -208,3 +214,27 @@ def test_update_with_nothing_changed_writes_nothing(tmp_path):
     rebuild(settings)
     report = update(settings)
     assert (report.indexed, report.added, report.replaced, report.removed) == (4, 0, 0, 0)
+
+
+def test_lines_a_source_repeats_in_its_articles_are_not_indexed(tmp_path):
+    corpus = tmp_path / "feed"
+    corpus.mkdir()
+    promo = "▶ 테스트일보 앱 설치하고 경품 받기"
+
+    def record(number: int) -> str:
+        body = f"{number}번 기사의 첫 문단이다.\n\n{promo}\n\n국회는 {number}일 법안을 통과시켰다."
+        return json.dumps(
+            {"id": f"t-{number}", "title": f"기사 {number}", "body": body, "publisher": "테스트일보"},
+            ensure_ascii=False,
+        )
+
+    (corpus / "a.jsonl").write_text("\n".join(record(n) for n in range(1, 11)) + "\n", "utf-8")
+    settings = load_settings(_config(tmp_path, corpus, tmp_path / "index"), environ={})
+    rebuild(settings)
+    assert _found(settings, "body", "경품") == []
+    assert len(_found(settings, "body", "법안")) == 10
+
+    (corpus / "b.jsonl").write_text(record(11) + "\n", "utf-8")
+    assert update(settings).added == 1
+    assert _found(settings, "body", "경품") == []
+    assert _found(settings, "body_chars", "11") == ["t-11"]
