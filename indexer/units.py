@@ -157,7 +157,7 @@ def _read_jsonl_range(
                 )
             elif raw.strip():
                 try:
-                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as error:
                     yield file.rel, Skip(where, f"invalid UTF-8 at byte {error.start}")
                 else:

@@ -224,7 +224,12 @@ def test_lines_a_source_repeats_in_its_articles_are_not_indexed(tmp_path):
     def record(number: int) -> str:
         body = f"{number}번 기사의 첫 문단이다.\n\n{promo}\n\n국회는 {number}일 법안을 통과시켰다."
         return json.dumps(
-            {"id": f"t-{number}", "title": f"기사 {number}", "body": body, "publisher": "테스트일보"},
+            {
+                "id": f"t-{number}",
+                "title": f"기사 {number}",
+                "body": body,
+                "publisher": "테스트일보",
+            },
             ensure_ascii=False,
         )
 
@@ -238,3 +243,51 @@ def test_lines_a_source_repeats_in_its_articles_are_not_indexed(tmp_path):
     assert update(settings).added == 1
     assert _found(settings, "body", "경품") == []
     assert _found(settings, "body_chars", "11") == ["t-11"]
+
+
+def test_rebuild_reads_every_encoding_and_skips_bad_files_with_their_reason(tmp_path):
+    corpus = tmp_path / "mixed"
+    corpus.mkdir()
+    chinese = (
+        "美日安全磋商\n\n为了应对来自中国的威胁，美国和日本在东京举行会谈，宣布升级军事指挥系统。"
+    )
+    traditional = (
+        "美日安全磋商\n\n為了應對來自中國的威脅，美國和日本在東京舉行會談，宣布升級軍事指揮系統。"
+    )
+    korean = (
+        "주일미군 사령부 신설\n\n미국이 일본에 주둔 중인 주일미군에 합동작전 사령부를 설치한다."
+    )
+    (corpus / "gbk.txt").write_bytes(chinese.encode("gbk"))
+    (corpus / "big5.txt").write_bytes(traditional.encode("big5"))
+    (corpus / "euckr.txt").write_bytes(korean.encode("euc-kr"))
+    (corpus / "utf16.txt").write_bytes(korean.replace("주일미군", "미군").encode("utf-16"))
+    (corpus / "utf8bom.txt").write_bytes(chinese.replace("东京", "华盛顿").encode("utf-8-sig"))
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.dat").write_bytes(bytes(range(256)) * 64)
+    (corpus / "front.md").write_text("---\ntitle: 제목\n\n닫는 줄이 없다.\n", "utf-8")
+    good = json.dumps(
+        {"id": "j-1", "title": "확장억제 논의", "body": "확장억제를 논의했다."}, ensure_ascii=False
+    )
+    (corpus / "feed.jsonl").write_text(good + '\n{"id": "j-2", "title": "잘린\n', "utf-8")
+    with (corpus / "huge.txt").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    settings = load_settings(_config(tmp_path, corpus, tmp_path / "index"), environ={})
+
+    report = rebuild(settings)
+
+    assert sorted((s.path, s.reason) for s in report.skipped) == [
+        ("mixed/binary.dat", "binary file (NUL bytes)"),
+        ("mixed/empty.txt", "empty file"),
+        (
+            "mixed/feed.jsonl:2",
+            "invalid JSON: Unterminated string starting at: line 1 column 24 (char 23)",
+        ),
+        ("mixed/front.md", "markdown: malformed front matter: no closing '---' line"),
+        ("mixed/huge.txt", f"too large: {50 * 1024 * 1024} bytes (max {20 * 1024 * 1024})"),
+    ]
+    assert report.indexed == 6
+    encoded_in_chinese = ["mixed/big5.txt", "mixed/gbk.txt", "mixed/utf8bom.txt"]
+    assert _found(settings, "title", "磋商") == encoded_in_chinese
+    assert _found(settings, "body", "威胁") == encoded_in_chinese  # 威脅 in the Big5 file
+    assert _found(settings, "body", "사령부") == ["mixed/euckr.txt", "mixed/utf16.txt"]
+    assert _found(settings, "title", "확장억제") == ["j-1"]
