@@ -20,8 +20,8 @@ def test_analyze_prints_terms_positions_and_original_surfaces():
     assert result.stdout.splitlines() == [
         "   0  吓阻\t0-2\t嚇阻",
         "   1  사령부\t3-6\t사령부",
-        "   2  pac-3\t8-13\tPAC-3",
         "   2  pac\t8-11\tPAC",
+        "   2  pac-3\t8-13\tPAC-3",
         "   3  3\t12-13\t3",
     ]
 
@@ -29,8 +29,8 @@ def test_analyze_prints_terms_positions_and_original_surfaces():
 def test_analyze_uses_the_configured_user_dictionary_and_speaks_json():
     result = _run("analyze", "--json", "가미카와 요코")
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
-        {"text": "가미카와요코", "pos": 0, "start": 0, "end": 7, "surface": "가미카와 요코"},
         {"text": "가미카와", "pos": 0, "start": 0, "end": 4, "surface": "가미카와"},
+        {"text": "가미카와요코", "pos": 0, "start": 0, "end": 7, "surface": "가미카와 요코"},
         {"text": "요코", "pos": 1, "start": 5, "end": 7, "surface": "요코"},
     ]
 

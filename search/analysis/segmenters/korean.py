@@ -75,10 +75,10 @@ def _words(form: str, start: int, end: int) -> list[Piece]:
 
 
 def _flush(group: list[Piece]) -> Iterator[Piece]:
-    if len(group) > 1:
-        yield Piece("".join(p.text for p in group), group[0].start, group[-1].end)
-        yield group[0]._replace(same_position=True)
-        yield from group[1:]
-    elif group:
+    """The parts at consecutive positions, the whole at the first part's position."""
+    if group:
         yield group[0]
+    if len(group) > 1:
+        yield Piece("".join(p.text for p in group), group[0].start, group[-1].end, True)
+        yield from group[1:]
     group.clear()

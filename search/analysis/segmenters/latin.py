@@ -25,7 +25,8 @@ _NOT_PLURALS = frozenset(
 
 
 def segment_words(run: str, with_parts: bool = True) -> Iterator[Piece]:
-    """A run such as ``PAC-3`` gives ``pac-3`` and, with parts, ``pac`` and ``3``.
+    """A run such as ``PAC-3`` gives ``pac-3`` and, with parts, ``pac`` and ``3``; the
+    parts take consecutive positions and the whole shares the first part's.
 
     The word view (``with_parts``) also stems plurals; thousands separators are dropped
     (``5,000`` is ``5000``).
@@ -37,10 +38,14 @@ def segment_words(run: str, with_parts: bool = True) -> Iterator[Piece]:
     if not with_parts:
         yield Piece(text, 0, len(run))
         return
-    yield Piece(light_english_stem(text), 0, len(run))
-    if _PART.fullmatch(text) is None:
-        for i, m in enumerate(_PART.finditer(text)):
-            yield Piece(light_english_stem(m.group()), m.start(), m.end(), same_position=i == 0)
+    if _PART.fullmatch(text) is not None:
+        yield Piece(light_english_stem(text), 0, len(run))
+        return
+    # Parts at consecutive positions, the whole at the first part's position.
+    for i, m in enumerate(_PART.finditer(text)):
+        yield Piece(light_english_stem(m.group()), m.start(), m.end())
+        if i == 0:
+            yield Piece(text, 0, len(run), same_position=True)
 
 
 @lru_cache(maxsize=100_000)
