@@ -47,6 +47,15 @@ class IndexSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 0
+    threads: int = 8
+    cors_origins: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class AnalysisSettings:
     chinese_dictionary: Path | None = None
     korean_dictionary: Path | None = None
@@ -58,6 +67,7 @@ class Settings:
     jsonl: JsonlSettings = field(default_factory=JsonlSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 _SECTIONS = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
@@ -127,8 +137,8 @@ def _convert(key: str, default: Any, type_name: str, value: Any, base: Path, sou
             raise fail("a list of paths")
         return [_path(v, base) for v in value]
     if type_name == "list[str]":
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise fail("a non-empty list of strings")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("a list of strings")
         return value
     if "Path" in type_name:
         if value in ("", None) and "None" in type_name:

@@ -32,6 +32,7 @@ def build_schema(dictionaries: UserDictionaries | None = None) -> Schema:
         author=ID(stored=True),
         published=DATETIME(stored=True, sortable=True),
         month=ID(stored=True, sortable=True),
+        day=ID(),
         tags=KEYWORD(stored=True, commas=True, scorable=True),
         path=ID(stored=True),
         content_hash=STORED(),
@@ -57,5 +58,7 @@ def document_fields(doc: Document) -> dict[str, Any]:
     if doc.published is not None:
         # Whoosh stores naive datetimes; they are always UTC here.
         fields["published"] = doc.published.astimezone(UTC).replace(tzinfo=None)
+        # Months and days as the article's own readers count them, for facets and filters.
         fields["month"] = doc.published.strftime("%Y-%m")
+        fields["day"] = doc.published.strftime("%Y-%m-%d")
     return {name: value for name, value in fields.items() if value not in ("", None)}

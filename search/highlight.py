@@ -1,0 +1,143 @@
+"""Mark the query's matches in a stored text, from the character offsets in the index.
+
+No segmenter runs at query time: the postings of a matched term carry its (start, end) in
+the original text, so a simplified query marks the traditional characters the article
+was written in. Text is HTML-escaped before marks are added.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+
+SNIPPET_CHARS = 240
+# Cut a fragment at a sentence end of any script (and at line ends).
+_SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
+
+Span = tuple[int, int]
+
+
+def term_spans(searcher: Searcher, docnum: int, fieldname: str, terms: Iterable[str]) -> list[Span]:
+    """(start, end) of every occurrence of ``terms`` in the field of document ``docnum``."""
+    spans: list[Span] = []
+    for term in terms:
+        for _, start, end in _occurrences(searcher, docnum, fieldname, term):
+            spans.append((start, end))
+    return spans
+
+
+def phrase_spans(searcher: Searcher, docnum: int, fieldname: str, phrase: list[str]) -> list[Span]:
+    """Spans where the terms of ``phrase`` stand at consecutive positions."""
+    found = [
+        {pos: (start, end) for pos, start, end in _occurrences(searcher, docnum, fieldname, term)}
+        for term in phrase
+    ]
+    if not all(found):
+        return []
+    spans = []
+    for pos, (start, _) in found[0].items():
+        if all(pos + offset in found[offset] for offset in range(1, len(phrase))):
+            spans.append((start, found[-1][pos + len(phrase) - 1][1]))
+    return spans
+
+
+def _occurrences(searcher: Searcher, docnum: int, fieldname: str, term: str):
+    try:
+        matcher = searcher.reader().postings(fieldname, term)
+    except TermNotFound:
+        return []
+    matcher.skip_to(docnum)
+    if not matcher.is_active() or matcher.id() != docnum:
+        return []
+    return matcher.value_as("characters")
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    """Overlapping or touching spans become one, so one word is never marked twice."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def marked_html(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> str:
+    """``text[start:end]`` escaped, with each span inside it wrapped in <mark>."""
+    end = len(text) if end is None else end
+    out = []
+    position = start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        if span_start >= span_end:
+            continue
+        out.append(html.escape(text[position:span_start]))
+        out.append(f"<mark>{html.escape(text[span_start:span_end])}</mark>")
+        position = span_end
+    out.append(html.escape(text[position:end]))
+    return "".join(out)
+
+
+def snippet_html(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -> str:
+    """The sentences with the most marks (or, with none, the first sentences), in text
+    order, within about ``max_chars``; "…" where text was left out."""
+    sentences = _sentences(text)
+    if not sentences:
+        return ""
+    if sentences[-1][1] - sentences[0][0] <= max_chars:
+        return marked_html(text, spans, sentences[0][0], sentences[-1][1])
+    marks = [sum(1 for s, _ in spans if start <= s < end) for start, end in sentences]
+    if any(marks):
+        order = sorted((i for i, n in enumerate(marks) if n), key=lambda i: (-marks[i], i))
+    else:
+        order = list(range(len(sentences)))
+    chosen: list[Span] = []
+    budget = max_chars
+    for index in order:
+        start, end = sentences[index]
+        if end - start > budget:
+            if chosen:
+                break
+            start, end = _window(start, end, spans, budget)
+        chosen.append((start, end))
+        budget -= end - start
+    chosen.sort()
+    out = "… " if chosen[0][0] > 0 else ""
+    for number, (start, end) in enumerate(chosen):
+        if number:
+            gap = text[chosen[number - 1][1] : start]
+            out += " " if not gap.strip() else " … "
+        out += marked_html(text, spans, start, end)
+    return out if chosen[-1][1] >= len(text.rstrip()) else out + " …"
+
+
+def _sentences(text: str) -> list[Span]:
+    spans = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[start : m.end()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return [_strip(text, s, e) for s, e in spans]
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _window(start: int, end: int, spans: list[Span], width: int) -> Span:
+    """A ``width``-long part of a long sentence, its first mark near the start."""
+    first = next((s for s, e in spans if start <= s < end), start)
+    window_start = max(start, min(first - width // 4, end - width))
+    return window_start, min(end, window_start + width)

@@ -1,0 +1,122 @@
+"""What a search is asked and what it answers: shared by the command line and the web API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+MAX_PAGE_SIZE = 100
+MAX_RESULT_DEPTH = 1000
+SORTS = ("relevance", "date")
+
+
+class SearchError(ValueError):
+    """A request the client must fix: the API answers 400 with ``code`` and ``message``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A query and its narrowing. ``lang`` and ``source`` add to any ``lang:``/``source:``
+    written in the query; ``date_from``/``date_to`` are inclusive days."""
+
+    q: str
+    lang: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 10
+    highlight: bool = True
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str
+    title: str
+    title_html: str
+    snippet_html: str
+    lang: str
+    source: str
+    author: str
+    published: datetime | None
+    score: float
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    mode: str  # "all": every word matched; "any": too few did, so any word, ranked by how many
+    total: int
+    page: int
+    size: int
+    results: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    took_ms: float = 0.0
+
+
+@dataclass
+class StoredDocument:
+    id: str
+    url: str
+    title: str
+    body: str
+    lang: str
+    source: str
+    author: str
+    published: datetime | None
+    tags: list[str]
+
+
+def response_to_dict(response: SearchResponse) -> dict:
+    """The JSON shape of a search, the same for ``/api/search`` and ``hansearch search --json``."""
+    return {
+        "query": response.query,
+        "mode": response.mode,
+        "total": response.total,
+        "page": response.page,
+        "size": response.size,
+        "results": [hit_to_dict(hit) for hit in response.results],
+        "facets": {
+            name: [{"value": value, "count": count} for value, count in counts]
+            for name, counts in response.facets.items()
+        },
+        "suggestion": response.suggestion,
+        "took_ms": round(response.took_ms, 1),
+    }
+
+
+def hit_to_dict(hit: Hit) -> dict:
+    return {
+        "id": hit.id,
+        "url": hit.url,
+        "title": hit.title,
+        "title_html": hit.title_html,
+        "snippet_html": hit.snippet_html,
+        "lang": hit.lang,
+        "source": hit.source,
+        "author": hit.author,
+        "published": hit.published.isoformat() if hit.published else None,
+        "score": round(hit.score, 4),
+    }
+
+
+def document_to_dict(doc: StoredDocument) -> dict:
+    return {
+        "id": doc.id,
+        "url": doc.url,
+        "title": doc.title,
+        "body": doc.body,
+        "lang": doc.lang,
+        "source": doc.source,
+        "author": doc.author,
+        "published": doc.published.isoformat() if doc.published else None,
+        "tags": doc.tags,
+    }

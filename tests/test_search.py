@@ -1,0 +1,274 @@
+"""The search engine on a real index: ranking, query language, highlights, facets, paging."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search.analysis.normalizers.chinese import to_simplified
+from search.analysis.normalizers.unicode import nfkc
+from search.models import SearchError, SearchRequest
+from search.searcher import SearchService
+
+CHINESE_SEED_ID = (
+    "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
+    "tt-us-japan-military-alliance-07282024104813.html"
+)
+KOREAN_SEED_ID = "news/004_af721fc1b1a612be.txt"
+_MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+@pytest.fixture(scope="module")
+def service(search_settings):
+    service = SearchService(search_settings)
+    service.warm_up()
+    return service
+
+
+def _search(service, q: str, **kwargs):
+    return service.search(SearchRequest(q=q, **kwargs))
+
+
+def _ids(response) -> list[str]:
+    return [hit.id for hit in response.results]
+
+
+def test_chinese_words_rank_the_chinese_seed_first(service):
+    response = _search(service, "美日 安全磋商")
+    assert response.mode == "all"
+    assert _ids(response)[0] == CHINESE_SEED_ID
+    assert response.results[0].title_html == (
+        "<mark>美日</mark>2+2<mark>安全磋商</mark> 加强驻日美军军事指挥权"
+    )
+
+
+def test_korean_words_rank_the_korean_seed_first(service):
+    response = _search(service, "주일미군 사령부")
+    assert _ids(response)[0] == KOREAN_SEED_ID
+    assert "<mark>주일미군</mark>" in response.results[0].snippet_html
+
+
+def test_simplified_query_marks_the_traditional_characters_as_written(service):
+    response = _search(service, "吓阻")
+    assert _ids(response) == [CHINESE_SEED_ID]
+    marks = _MARK.findall(response.results[0].snippet_html)
+    assert marks and set(marks) == {"嚇阻"}
+
+
+def test_traditional_query_finds_simplified_article_and_back(service):
+    assert _ids(_search(service, "國際論壇")) == ["zh-hant-1"]
+    assert _ids(_search(service, "国际论坛")) == ["zh-hant-1"]
+    assert _search(service, "国际论坛").results[0].title_html == "<mark>國際論壇</mark>在臺灣舉行"
+
+
+def test_quoted_korean_compound_is_an_exact_phrase(service):
+    response = _search(service, '"합동작전사령부"')
+    assert _ids(response) == [KOREAN_SEED_ID]
+    assert "<mark>합동작전사령부</mark>" in response.results[0].title_html
+    # Spacing does not matter inside a Korean phrase; other words in between do.
+    assert "<mark>합동 작전 사령부</mark>" in response.results[0].snippet_html
+    assert _ids(_search(service, '"합동 사령부"')) == []
+
+
+def test_korean_particles_do_not_hide_nouns(service):
+    with_particle = _ids(_search(service, "사령부를", size=100))
+    assert KOREAN_SEED_ID in with_particle
+    assert set(with_particle) == set(_ids(_search(service, "사령부", size=100)))
+
+
+def test_excluded_word_removes_articles(service):
+    assert {"bulk-00", "xss-1", KOREAN_SEED_ID} <= set(_ids(_search(service, "사령부", size=100)))
+    assert _ids(_search(service, "사령부 -국방부", size=100)) == ["xss-1", KOREAN_SEED_ID]
+    assert _ids(_search(service, "사령부 -일본", size=100)).count(KOREAN_SEED_ID) == 0
+
+
+def test_or_between_words_matches_either(service):
+    assert set(_ids(_search(service, "嚇阻 OR 國際論壇"))) == {CHINESE_SEED_ID, "zh-hant-1"}
+
+
+def test_language_filter_in_query_and_request(service):
+    assert _search(service, "사령부 lang:zh").total == 0
+    assert _ids(_search(service, "PAC-3 lang:en")) == ["en-1"]
+    assert _ids(_search(service, "PAC-3", lang=("zh",))) == [CHINESE_SEED_ID]
+    assert _ids(_search(service, "PAC-3 -lang:en")) == [CHINESE_SEED_ID]
+
+
+def test_date_range_excludes_what_it_should(service):
+    expected = ["bulk-00", "bulk-01", "bulk-02", "bulk-12", "bulk-13", "bulk-14"]
+    by_query = _search(service, "사령부 published:2023-01..2023-03", size=100)
+    assert sorted(_ids(by_query)) == expected
+    by_request = _search(
+        service, "사령부", date_from=date(2023, 1, 1), date_to=date(2023, 3, 31), size=100
+    )
+    assert sorted(_ids(by_request)) == expected
+    assert _ids(_search(service, "사령부 published:2024-07-28")) == [KOREAN_SEED_ID]
+
+
+def test_source_filter(service):
+    response = _search(service, '사령부 source:"연합뉴스"', size=100)
+    assert response.total == 15
+    assert {hit.source for hit in response.results} == {"연합뉴스"}
+
+
+def test_title_only_words(service):
+    assert set(_ids(_search(service, "磋商"))) == {CHINESE_SEED_ID, "zh-hant-1"}
+    assert _ids(_search(service, "title:磋商")) == [CHINESE_SEED_ID]  # zh-hant-1: body only
+
+
+def test_too_few_all_word_matches_fall_back_to_any_word(service):
+    response = _search(service, "사령부 존재하지않는낱말")
+    assert response.mode == "any"
+    assert KOREAN_SEED_ID in _ids(_search(service, "사령부 존재하지않는낱말", size=100))
+    assert _search(service, "국방부 사령부 개편").mode == "all"
+
+
+def test_question_mark_ends_a_question_and_is_no_wildcard(service):
+    assert _ids(_search(service, "주일미군 사령부?")) == _ids(_search(service, "주일미군 사령부"))
+    assert _ids(_search(service, "安全磋商？")) == _ids(_search(service, "安全磋商"))
+
+
+def test_html_in_documents_is_escaped_before_marks(service):
+    [hit] = _search(service, "태그").results
+    assert hit.id == "xss-1"
+    assert hit.title_html == "&lt;script&gt;alert(1)&lt;/script&gt; 사령부 보도"
+    assert hit.snippet_html == (
+        "사령부 관련 &lt;b&gt;<mark>태그</mark>&lt;/b&gt;가 들어간 기사이다. "
+        "5 &lt; 6 이고 &amp; 기호도 있다."
+    )
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fragments(fragment_html: str) -> list[str]:
+    text = html.unescape(_MARK.sub(r"\1", fragment_html))
+    return [_folded(piece) for piece in text.strip("… ").split(" … ") if piece.strip()]
+
+
+def _normalized(text: str) -> str:
+    return to_simplified(nfkc(text)[0]).lower().replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "query", ["吓阻", "美日 安全磋商", "주일미군 사령부", "PAC-3", '"합동작전사령부"', "태그"]
+)
+def test_highlights_mark_exactly_the_matched_surfaces(service, query):
+    query_terms = [_normalized(w) for w in re.split(r'[\s"]+', query) if w]
+    for hit in _search(service, query, size=20).results:
+        body = _folded(service.document(hit.id).body)
+        for fragment, source in ((hit.title_html, _folded(hit.title)), (hit.snippet_html, body)):
+            assert re.sub(r"</?mark>", "", fragment).count("<") == 0  # only marks are markup
+            assert all(piece in source for piece in _fragments(fragment)), fragment
+            for marked in _MARK.findall(fragment):
+                word = _normalized(html.unescape(marked))
+                assert any(word in term or term in word for term in query_terms), marked
+
+
+def test_facets_count_the_whole_result_set(service):
+    response = _search(service, "사령부", size=5)
+    assert response.total == 32
+    assert len(response.results) == 5
+    assert dict(response.facets["lang"]) == {"ko": 32}
+    assert dict(response.facets["source"]) == {
+        "연합뉴스": 15,
+        "뉴스1": 15,
+        "이데일리": 1,
+        "테스트일보": 1,
+    }
+    assert dict(response.facets["month"])["2024-07"] == 1
+    assert sum(count for _, count in response.facets["month"]) == 32
+
+
+def test_pages_are_disjoint_and_cover_every_result(service):
+    seen = []
+    for page in range(1, 5):
+        response = _search(service, "사령부", page=page, size=10)
+        assert response.total == 32
+        seen += _ids(response)
+    assert len(seen) == len(set(seen)) == 32
+    assert _search(service, "사령부", page=5, size=10).results == []
+
+
+def test_sort_by_date_puts_the_newest_first(service):
+    results = _search(service, "사령부", sort="date", size=100).results
+    dates = [hit.published for hit in results]
+    assert dates == sorted(dates, reverse=True)
+    assert results[0].id == KOREAN_SEED_ID
+    assert all(hit.score > 0 for hit in results)
+
+
+def test_equal_scores_are_ordered_the_same_way_every_time(service):
+    first = _ids(_search(service, "개편", size=30))
+    assert all(_ids(_search(service, "개편", size=30)) == first for _ in range(3))
+
+
+def test_unknown_latin_word_gets_a_spelling_suggestion(service):
+    response = _search(service, "Blinkn Austin")
+    assert response.suggestion == "blinken Austin"
+
+
+def test_related_articles_share_distinctive_words(service):
+    related = [hit.id for hit in service.related(KOREAN_SEED_ID, limit=5)]
+    assert related[0].startswith("bulk-")  # they too report on a 사령부 (command)
+    assert KOREAN_SEED_ID not in related
+    assert service.related("no-such-id") is None
+
+
+def test_document_by_id(service):
+    doc = service.document(KOREAN_SEED_ID)
+    assert doc.title == '미·일, 합동작전사령부 신설…"대만 사태, 북한 움직임 염두"'
+    assert doc.source == "이데일리" and doc.author == "정수영"
+    assert service.document("no-such-id") is None
+
+
+@pytest.mark.parametrize(
+    ("request_args", "code"),
+    [
+        ({"q": "사령부", "size": 0}, "bad_size"),
+        ({"q": "사령부", "size": 101}, "bad_size"),
+        ({"q": "사령부", "page": 0}, "bad_page"),
+        ({"q": "사령부", "page": 11, "size": 100}, "page_too_deep"),
+        ({"q": "사령부", "sort": "popular"}, "bad_sort"),
+        ({"q": "사령부", "lang": ("xx",)}, "bad_lang"),
+        ({"q": "*"}, "empty_query"),
+        ({"q": "AND"}, "empty_query"),
+        ({"q": " - "}, "empty_query"),
+        ({"q": "lang:ko"}, "empty_query"),
+        ({"q": "사령부 lang:xx"}, "bad_filter"),
+        ({"q": "사령부 published:2024-13"}, "bad_date"),
+        ({"q": "사령부 published:2024-08..2024-07"}, "bad_date"),
+        ({"q": "가" * 1001}, "query_too_long"),
+        ({"q": " ".join(f"word{n}" for n in range(70))}, "too_many_words"),
+    ],
+)
+def test_requests_a_client_must_fix_name_the_problem(service, request_args, code):
+    with pytest.raises(SearchError) as error:
+        service.search(SearchRequest(**request_args))
+    assert error.value.code == code
+    assert error.value.message
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(codec="utf-8"),
+            st.sampled_from(list('사령부美日嚇阻 "-:*?()ORAND.lang:ko published:2024')),
+        ),
+        max_size=80,
+    )
+)
+def test_any_query_string_gives_results_or_a_named_error(service, q):
+    try:
+        response = service.search(SearchRequest(q=q))
+    except SearchError as error:
+        assert error.code and error.message
+    else:
+        assert response.total >= len(response.results)
+        assert response.mode in ("all", "any")
