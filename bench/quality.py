@@ -183,6 +183,13 @@ def build_configs(names: list[str], char_weights: tuple[float, ...]) -> list[Con
             {f"hansearch chars x{w:g}": (1.0, w) for w in char_weights},
         ),
     }
+    # The product's own path: its schema, its query language (all words, then any word),
+    # SearchService ranking, and its page-size limit of 100.
+    makers["search"] = lambda: Config(
+        "search",
+        [View(word_analyzer(dictionaries), words), View(char_analyzer(), chars)],
+        {"hansearch search path": ()},
+    )
     unknown = [n for n in names if n not in makers]
     if unknown:
         sys.exit(f"unknown config(s) {unknown}; choose from {list(makers)}")
@@ -256,8 +263,46 @@ _DATASETS: dict[str, Dataset] = {}
 def index_task(workdir: Path, config_name: str, ds_name: str) -> tuple[str, str, float]:
     t0 = time.perf_counter()
     config, ds = _CONFIGS[config_name], _DATASETS[ds_name]
-    build_index(workdir / f"{config_name}-{ds_name}", config, ds.docs).close()
+    if config_name == "search":
+        build_product_index(workdir / f"{config_name}-{ds_name}", ds.docs)
+    else:
+        build_index(workdir / f"{config_name}-{ds_name}", config, ds.docs).close()
     return config_name, ds_name, time.perf_counter() - t0
+
+
+def build_product_index(directory: Path, docs: list[tuple[str, str]]) -> None:
+    """An index as ``hansearch rebuild`` makes it: the product schema, in a generation."""
+    from search.document import Document
+    from search.schema import build_schema, document_fields
+    from search.store import IndexStore
+
+    store = IndexStore(directory)
+    generation = store.new_generation()
+    ix = index.create_in(str(generation), build_schema(user_dictionaries()))
+    writer = ix.writer(limitmb=256)
+    for number, (title, body) in enumerate(docs):
+        doc = Document(id=str(number), title=title, body=body, lang="zh")
+        writer.add_document(**document_fields(doc))
+    writer.commit()
+    store.switch_to(generation)
+
+
+def product_ranks(directory: Path, questions: list[str], relevant_sets) -> list[int | None]:
+    """Ranks through SearchService, as the API searches; a refused query ranks nothing."""
+    from search.config import IndexSettings, Settings
+    from search.models import MAX_PAGE_SIZE, SearchError, SearchRequest
+    from search.searcher import SearchService
+
+    service = SearchService(Settings(index=IndexSettings(path=directory)))
+    ranks = []
+    for text, relevant in zip(questions, relevant_sets, strict=True):
+        try:
+            response = service.search(SearchRequest(q=text, size=MAX_PAGE_SIZE, highlight=False))
+        except SearchError:
+            ranks.append(None)
+            continue
+        ranks.append(first_relevant_rank([int(hit.id) for hit in response.results], relevant))
+    return ranks
 
 
 def query_task(
@@ -266,6 +311,13 @@ def query_task(
     """Ranks of the relevant paragraph for every question of one variant of one dataset."""
     t0 = time.perf_counter()
     config, ds = _CONFIGS[config_name], _DATASETS[ds_name]
+    if config_name == "search":
+        ranks = product_ranks(
+            workdir / f"{config_name}-{ds_name}",
+            ds.variants[variant],
+            [relevant for _, relevant in ds.questions],
+        )
+        return config_name, row, variant, ranks, time.perf_counter() - t0
     boosts = config.rows[row]
     ix = index.open_dir(str(workdir / f"{config_name}-{ds_name}"))
     ranks = []

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,10 +15,15 @@ from indexer.build import BuildError, BuildReport, rebuild, update
 from search.analysis import char_analyzer, load_user_dictionaries, word_analyzer
 from search.analysis.dictionaries import DictionaryError
 from search.config import ConfigError, Settings, load_settings
+from search.models import MAX_PAGE_SIZE, SearchError, SearchRequest, response_to_dict
+from search.searcher import SearchService
 from search.stats import index_stats
 from search.store import IndexBusy, IndexNotFound, IndexStore
 
 SHOWN_SKIPS = 20
+MODES = {"all": "every word matched", "any": "too few had every word: any word matched"}
+_MARK = re.compile(r"(</?mark>)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,12 +32,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         return args.run(settings, args)
-    except (ConfigError, DictionaryError) as exc:
+    except (ConfigError, DictionaryError, SearchError) as exc:
         print(f"hansearch: {exc}", file=sys.stderr)
         return 2
     except (IndexBusy, IndexNotFound) as exc:
         print(f"hansearch: {exc}", file=sys.stderr)
         return 3
+    except BrokenPipeError:
+        # The reader went away (`hansearch search ... | head`): stop quietly, as `cat` does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (BuildError, OSError) as exc:
         print(f"hansearch: {args.command} failed: {exc}", file=sys.stderr)
         print("hansearch: the serving index is unchanged", file=sys.stderr)
@@ -68,7 +80,90 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "stats", parents=[config], help="documents by language, source and month"
     ).set_defaults(run=_stats)
+
+    search = commands.add_parser(
+        "search", parents=[config], help="ranked articles for a query, passages highlighted"
+    )
+    search.add_argument("query", help='words, "exact phrase", -excluded, a OR b, lang:ko, ...')
+    search.add_argument(
+        "--lang", action="append", default=[], help="keep this language (ko, zh, en, ...)"
+    )
+    search.add_argument("--source", action="append", default=[], help="keep this source")
+    search.add_argument(
+        "--limit", type=_limit, default=10, help=f"results to show, 1 to {MAX_PAGE_SIZE}"
+    )
+    search.add_argument("--json", action="store_true", help="print the API's JSON")
+    search.set_defaults(run=_search)
+
+    serve = commands.add_parser(
+        "serve", parents=[config], help="serve the JSON API through gunicorn"
+    )
+    serve.add_argument("--host", help="address to listen on (default: server.host)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: server.port)")
+    serve.set_defaults(run=_serve)
     return parser
+
+
+def _limit(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(value)
+
+
+def _search(settings: Settings, args: argparse.Namespace) -> int:
+    request = SearchRequest(
+        q=args.query,
+        lang=tuple(v.strip() for raw in args.lang for v in raw.split(",") if v.strip()),
+        source=tuple(args.source),
+        size=args.limit,
+    )
+    response = SearchService(settings).search(request)
+    if args.json:
+        print(json.dumps(response_to_dict(response), ensure_ascii=False, indent=2))
+        return 0
+    tty = sys.stdout.isatty()
+    for rank, hit in enumerate(response.results, start=1):
+        published = hit.published.date().isoformat() if hit.published else "undated"
+        print(f"{rank:>3}. {_terminal(hit.title_html, tty)}")
+        source = _plain(hit.source) or "(no source)"
+        print(f"     {source} · {published} · {_plain(hit.url or hit.id)}")
+        if hit.snippet_html:
+            print(f"     {_terminal(hit.snippet_html, tty)}")
+        print()
+    shown = f"{len(response.results)} shown" if response.total > len(response.results) else ""
+    print(
+        f"{response.total:,} result{'' if response.total == 1 else 's'}"
+        f"{f' ({shown})' if shown else ''}; mode {response.mode}: {MODES.get(response.mode, '')}"
+    )
+    if response.suggestion:
+        print(f"did you mean: {_plain(response.suggestion)}")
+    return 0
+
+
+def _terminal(fragment_html: str, tty: bool) -> str:
+    """Highlighted HTML as terminal text: marks in bold on a terminal, else in [brackets]."""
+    start, end = ("\x1b[1m", "\x1b[0m") if tty else ("[", "]")
+    parts = []
+    for part in _MARK.split(fragment_html):
+        if part == "<mark>":
+            parts.append(start)
+        elif part == "</mark>":
+            parts.append(end)
+        else:
+            parts.append(_plain(html.unescape(part)))
+    return "".join(parts)
+
+
+def _plain(text: str) -> str:
+    """Text from an article, on one line and with no control characters for the terminal."""
+    return _CONTROL.sub(" ", text)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from web.serve import serve  # gunicorn and Flask only for this command
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:

@@ -11,12 +11,14 @@ SORTS = ("relevance", "date")
 
 
 class SearchError(ValueError):
-    """A request the client must fix: the API answers 400 with ``code`` and ``message``."""
+    """A request the client must fix: the API answers 400 with ``code`` and ``message``,
+    and ``parameter`` when one request parameter is at fault."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)

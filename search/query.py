@@ -185,6 +185,7 @@ class QueryBuilder:
 
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
         required: list[Query] = []
+        any_of: list[Query] = []  # each word or phrase alone, for "any" mode
         scoring: list[Query] = []
         word_terms: set[str] = set()
         char_phrases: list[list[str]] = []
@@ -192,10 +193,11 @@ class QueryBuilder:
         for group in parsed.groups:
             alternatives = []
             for clause in group:
-                match, terms, words, phrases = self._clause(clause)
+                match, parts, terms, words, phrases = self._clause(clause)
                 if match is None:
                     continue
                 alternatives.append(match)
+                any_of.extend(parts)
                 scoring.extend(terms)
                 all_words.extend(words)
                 char_phrases.extend(phrases)
@@ -215,7 +217,7 @@ class QueryBuilder:
             raise SearchError("empty_query", "add words to search for to the filters")
         ranking = Or(scoring)
         all_q = AndMaybe(ConstantScoreQuery(_and(required), 0.0), ranking)
-        any_q = AndMaybe(ConstantScoreQuery(Or(required), 0.0), ranking)
+        any_q = AndMaybe(ConstantScoreQuery(Or(any_of), 0.0), ranking)
         return BuiltQuery(
             all_words=all_q,
             any_word=any_q,
@@ -230,8 +232,9 @@ class QueryBuilder:
 
     def _clause(
         self, clause: Clause
-    ) -> tuple[Query | None, list[Term], list[Word], list[list[str]]]:
-        """What must match for ``clause``, its ranking terms, its words, its char phrases."""
+    ) -> tuple[Query | None, list[Query], list[Term], list[Word], list[list[str]]]:
+        """What must match for ``clause``, the same word by word, its ranking terms, its
+        words and its character-view phrases."""
         word_fields = ("title",) if clause.title_only else ("title", "body")
         char_fields = ("title_chars",) if clause.title_only else ("title_chars", "body_chars")
         tokens = [
@@ -245,9 +248,9 @@ class QueryBuilder:
         ]
         if clause.phrase:
             if not chars:
-                return None, [], [], []
+                return None, [], [], [], []
             match = Or([_phrase(f, chars) for f in char_fields])
-            return match, terms, [], [chars]
+            return match, [match], terms, [], [chars]
         words = []
         seen_positions = set()
         for text, pos, start, end in tokens:
@@ -256,7 +259,7 @@ class QueryBuilder:
                 surface = clause.text[start:end]
                 words.append(Word(text, surface, [t.text for t in self.chars(surface)]))
         if not words:
-            return None, [], [], []
+            return None, [], [], [], []
         matches = []
         for word in words:
             options = [Term(f, word.term) for f in word_fields]
@@ -265,7 +268,7 @@ class QueryBuilder:
                 options += [_phrase(f, word.char_terms) for f in char_fields]
             matches.append(Or(options))
         phrases = [w.char_terms for w in words if len(w.char_terms) > 1]
-        return _and(matches), terms, words, phrases
+        return _and(matches), matches, terms, words, phrases
 
 
 def _phrase(fieldname: str, terms: list[str]) -> Query:

@@ -71,7 +71,7 @@ class SearchService:
         parsed.date_from = request.date_from or parsed.date_from
         parsed.date_to = request.date_to or parsed.date_to
         if parsed.date_from and parsed.date_to and parsed.date_from > parsed.date_to:
-            raise SearchError("bad_date", "the date range ends before it starts")
+            raise SearchError("bad_parameter", "the date range ends before it starts", "from")
         built = opened.builder.build(parsed)
         searcher = opened.searcher
         mode = "all"
@@ -205,16 +205,20 @@ def _spans(searcher: Searcher, docnum: int, fieldname: str, built: BuiltQuery):
 def _check_paging(request: SearchRequest) -> None:
     if request.sort not in SORTS:
         raise SearchError(
-            "bad_sort", f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}"
+            "bad_parameter", f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}", "sort"
         )
     if not 1 <= request.size <= MAX_PAGE_SIZE:
-        raise SearchError("bad_size", f"size must be between 1 and {MAX_PAGE_SIZE}")
+        raise SearchError(
+            "bad_parameter", f"size must be a whole number from 1 to {MAX_PAGE_SIZE}", "size"
+        )
     if request.page < 1:
-        raise SearchError("bad_page", "page must be 1 or more")
+        raise SearchError("bad_parameter", "page must be a whole number of at least 1", "page")
     if request.page * request.size > MAX_RESULT_DEPTH:
         raise SearchError(
             "page_too_deep",
-            f"only the first {MAX_RESULT_DEPTH} results can be paged through; narrow the search",
+            f"page {request.page} of {request.size} reaches result {request.page * request.size};"
+            f" only the first {MAX_RESULT_DEPTH} results of a query are served: narrow the query",
+            "page",
         )
 
 
@@ -223,7 +227,9 @@ def _request_langs(langs: Iterable[str]) -> set[str]:
     for lang in langs:
         if lang.lower() not in LANGUAGES:
             raise SearchError(
-                "bad_lang", f"unknown language {lang!r} (use ko, zh, zh-Hans, zh-Hant, en or ja)"
+                "bad_parameter",
+                f"unknown language {lang!r} (use ko, zh, zh-Hans, zh-Hant, en or ja)",
+                "lang",
             )
         found.update(LANGUAGES[lang.lower()])
     return found
@@ -254,12 +260,21 @@ def _suggestion(searcher: Searcher, query: str, built: BuiltQuery) -> str | None
     """The query with unknown Latin or Hangul words replaced by the closest indexed ones."""
     suggested = query
     for word in built.words:
-        if not word.surface.isalpha() or "\u4e00" <= word.surface[0] <= "\u9fff":
+        surface = word.surface.lower()
+        latin = surface.isascii() and surface.isalpha()
+        hangul = all("가" <= c <= "힣" for c in surface)
+        if len(surface) < 3 or not (latin or hangul):
             continue
         if any(searcher.doc_frequency(f, word.term) for f in _WORD_FIELDS):
             continue
-        fieldname = "body_chars" if word.surface.isascii() else "body"
-        found = searcher.corrector(fieldname).suggest(word.surface.lower(), limit=1, maxdist=2)
-        if found and found[0] != word.surface.lower():
+        # Latin words are in the character view as written (the word view stems them).
+        corrector = searcher.corrector("body_chars" if latin else "body")
+        maxdist = 1 if len(surface) < 6 else 2
+        found = [
+            s
+            for s in corrector.suggest(surface, limit=3, maxdist=maxdist)
+            if s.isascii() == latin and s != surface
+        ]
+        if found:
             suggested = suggested.replace(word.surface, found[0], 1)
     return suggested if suggested != query else None

@@ -230,12 +230,12 @@ def test_document_by_id(service):
 @pytest.mark.parametrize(
     ("request_args", "code"),
     [
-        ({"q": "사령부", "size": 0}, "bad_size"),
-        ({"q": "사령부", "size": 101}, "bad_size"),
-        ({"q": "사령부", "page": 0}, "bad_page"),
+        ({"q": "사령부", "size": 0}, "bad_parameter"),
+        ({"q": "사령부", "size": 101}, "bad_parameter"),
+        ({"q": "사령부", "page": 0}, "bad_parameter"),
         ({"q": "사령부", "page": 11, "size": 100}, "page_too_deep"),
-        ({"q": "사령부", "sort": "popular"}, "bad_sort"),
-        ({"q": "사령부", "lang": ("xx",)}, "bad_lang"),
+        ({"q": "사령부", "sort": "popular"}, "bad_parameter"),
+        ({"q": "사령부", "lang": ("xx",)}, "bad_parameter"),
         ({"q": "*"}, "empty_query"),
         ({"q": "AND"}, "empty_query"),
         ({"q": " - "}, "empty_query"),

@@ -1,0 +1,266 @@
+"""Query latency and throughput on a real index, feature by feature, against plain Whoosh.
+
+    python bench/search_latency.py --config /tmp/hs-bench.toml            # latency
+    python bench/search_latency.py --config /tmp/hs-bench.toml --load     # + HTTP load
+
+Queries: 200 real-looking ones made from titles in the index (one to four of their words,
+some quoted as phrases), half Korean and half Chinese, fixed by --seed. Each query is run
+in these stages, one after another in the same process, so each feature's cost shows:
+
+  whoosh      plain Whoosh: AND of the query's word-view terms over body, top 10
+  query       hansearch's query (both views, all words then any word), top 10
+  +facets     the same, counting language, source and month over all matches
+  +highlights SearchService.search as the API runs it (facets and highlights)
+
+With --load, `hansearch serve` runs on a free port and 4, 16 and 64 concurrent clients
+send the queries for --seconds each; requests/s, latency percentiles and errors are
+reported, with the peak memory of the server's processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from whoosh import sorting
+from whoosh.query import And, Term
+
+from search.config import load_settings
+from search.models import SearchRequest
+from search.query import parse_query
+from search.searcher import FACETS, SearchService
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def make_queries(service: SearchService, count: int, seed: int) -> list[str]:
+    """Key words of random titles: one to four words, about one in five quoted."""
+    opened = service._open()
+    searcher, words = opened.searcher, opened.builder.words
+    rng = random.Random(seed)
+    by_lang: dict[str, list[str]] = {"ko": [], "zh": []}
+    docnums = list(searcher.reader().all_doc_ids())
+    rng.shuffle(docnums)
+    for docnum in docnums:
+        stored = searcher.stored_fields(docnum)
+        lang = "zh" if stored.get("lang", "").startswith("zh") else stored.get("lang")
+        if lang not in by_lang or len(by_lang[lang]) >= count // 2:
+            continue
+        title = stored.get("title", "")
+        spine, seen = [], set()
+        for token in words(title, positions=True, chars=True):
+            if token.pos not in seen and len(token.text) >= 2 and not token.text.isdigit():
+                seen.add(token.pos)
+                spine.append(title[token.startchar : token.endchar])
+        if not spine:
+            continue
+        if rng.random() < 0.2 and len(spine) >= 2:
+            start = rng.randrange(len(spine) - 1)
+            quoted = title[
+                title.find(spine[start]) : title.find(spine[start + 1]) + len(spine[start + 1])
+            ]
+            by_lang[lang].append(f'"{quoted}"')
+        else:
+            by_lang[lang].append(" ".join(rng.sample(spine, min(len(spine), rng.randint(1, 4)))))
+        if all(len(v) >= count // 2 for v in by_lang.values()):
+            break
+    return by_lang["ko"] + by_lang["zh"]
+
+
+def time_stages(service: SearchService, queries: list[str]) -> dict[str, list[float]]:
+    opened = service._open()
+    searcher, builder = opened.searcher, opened.builder
+    stages: dict[str, list[float]] = {"whoosh": [], "query": [], "+facets": [], "+highlights": []}
+    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+    for q in queries:
+        terms = [t.text for t in builder.words(q.strip('"'))]
+        started = time.perf_counter()
+        if terms:
+            searcher.search(And([Term("body", t) for t in terms]), limit=10)
+        stages["whoosh"].append(time.perf_counter() - started)
+
+        built = builder.build(parse_query(q))
+        for name, grouped in (("query", None), ("+facets", facets)):
+            started = time.perf_counter()
+            results = searcher.search(built.all_words, limit=10, groupedby=grouped)
+            if len(results) == 0 and len(built.words) > 1:
+                searcher.search(built.any_word, limit=10, groupedby=grouped)
+            stages[name].append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        service.search(SearchRequest(q=q))
+        stages["+highlights"].append(time.perf_counter() - started)
+    return stages
+
+
+def summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {
+        "median_ms": statistics.median(ordered) * 1000,
+        "p95_ms": ordered[int(0.95 * (len(ordered) - 1))] * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+
+
+def load_test(config: Path, queries: list[str], seconds: float) -> dict:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hansearch", "--config", str(config), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    peak = {"rss_mb": 0.0}
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(server.pid, peak, stop), daemon=True)
+    sampler.start()
+    try:
+        _wait_for(f"{base}/api/health", 120)
+        for q in queries[:20]:  # warm every worker
+            _get(f"{base}/api/search?q={urllib.parse.quote(q)}")
+        report = {}
+        for clients in (4, 16, 64):
+            report[clients] = _hammer(base, queries, clients, seconds)
+            print(f"  {clients:>3} clients: {report[clients]}", flush=True)
+        report["server_peak_rss_mb"] = peak["rss_mb"]
+        return report
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _hammer(base: str, queries: list[str], clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(number)
+        while time.monotonic() < deadline:
+            q = rng.choice(queries)
+            started = time.perf_counter()
+            try:
+                status = _get(f"{base}/api/search?q={urllib.parse.quote(q)}")
+                if status != 200:
+                    raise RuntimeError(f"HTTP {status}")
+            except Exception as error:  # every failure is counted, none stops the run
+                with lock:
+                    errors.append(str(error))
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    elapsed = time.monotonic() - started
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / elapsed, 1),
+        **{k: round(v, 1) for k, v in summary(latencies).items()},
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+    }
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        response.read()
+        return response.status
+
+
+def _wait_for(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if _get(url) == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _sample_rss(pid: int, peak: dict, stop: threading.Event) -> None:
+    while not stop.is_set():
+        peak["rss_mb"] = max(peak["rss_mb"], sum(_rss_kb(p) for p in _tree(pid)) / 1024)
+        time.sleep(0.5)
+
+
+def _tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                pending += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--config", type=Path, required=True, help="config of an index to search")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--load", action="store_true", help="also load-test the HTTP server")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency level")
+    args = parser.parse_args()
+
+    service = SearchService(load_settings(args.config))
+    service.warm_up()
+    queries = make_queries(service, args.queries, args.seed)
+    print(f"{len(queries)} queries, e.g. {queries[:3]} … {queries[-3:]}")
+    time_stages(service, queries[:20])  # warm caches
+    stages = time_stages(service, queries)
+    base = statistics.median(stages["whoosh"])
+    print(f"\n{'stage':<12} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'x whoosh':>9}")
+    report: dict = {"queries": queries, "documents": service.health()["documents"], "stages": {}}
+    for name, seconds in stages.items():
+        row = summary(seconds)
+        report["stages"][name] = row
+        print(
+            f"{name:<12} {row['median_ms']:>10.1f} {row['p95_ms']:>8.1f} {row['max_ms']:>8.1f}"
+            f" {statistics.median(seconds) / base:>8.1f}x"
+        )
+    if args.load:
+        print("\nHTTP load (hansearch serve):")
+        report["load"] = load_test(args.config, queries, args.seconds)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search_latency.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""The commands on a real index: ``hansearch serve`` (a real gunicorn with two worker
+processes, real HTTP) and ``hansearch search`` (the same answers in the terminal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from conftest import REPO
+
+CHINESE_SEED = (
+    "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
+    "tt-us-japan-military-alliance-07282024104813.html"
+)
+KOREAN_SEED = "news/004_af721fc1b1a612be.txt"
+ALLOWED_ORIGIN = "http://example.org"
+STARTUP_SECONDS = 60
+WORKERS = 2
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, port: int, stdout, stderr) -> None:
+        self.process = process
+        self.base = f"http://127.0.0.1:{port}"
+        self.port = port
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def get(self, path: str, headers: dict[str, str] | None = None):
+        """(status, headers, parsed JSON body) of a GET."""
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, json.loads(error.read())
+
+    def search(self, **params) -> dict:
+        status, _, body = self.get("/api/search?" + urlencode(params, doseq=True))
+        assert status == 200, body
+        return body
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def config(search_settings, tmp_path_factory) -> Path:
+    """A settings file for the fixture's index, with two workers of four threads."""
+    config = tmp_path_factory.mktemp("config") / "config.toml"
+    analysis = search_settings.analysis
+    config.write_text(
+        f'[index]\npath = "{search_settings.index.path}"\n'
+        f'[analysis]\nchinese_dictionary = "{analysis.chinese_dictionary}"\n'
+        f'korean_dictionary = "{analysis.korean_dictionary}"\n'
+        f'[server]\nworkers = {WORKERS}\nthreads = 4\ncors_origins = ["{ALLOWED_ORIGIN}"]\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture(scope="module")
+def server(config, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    stdout, stderr = folder / "stdout.txt", folder / "stderr.txt"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            ["hansearch", "--config", str(config), "serve", "--port", str(port)],
+            cwd=REPO,
+            stdout=out,
+            stderr=err,
+        )
+    running = Server(process, port, stdout, stderr)
+    try:
+        _wait_until_healthy(running)
+        yield running
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail("the server did not stop within 30 s of SIGTERM")
+    assert process.returncode == 0, stderr.read_text()
+
+
+def _wait_until_healthy(server: Server) -> None:
+    """Until /api/health answers and every worker has logged that its models are loaded."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"the server exited ({server.process.returncode}):\n" + server.stderr.read_text()
+            )
+        try:
+            if server.get("/api/health")[0] == 200 and len(_loaded_workers(server)) == WORKERS:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"not ready within {STARTUP_SECONDS} s:\n" + server.stderr.read_text())
+
+
+def _loaded_workers(server: Server) -> set[int]:
+    return {
+        int(pid) for pid in re.findall(r"worker (\d+): models loaded in", server.stderr.read_text())
+    }
+
+
+def test_serve_prints_the_address_it_listens_on(server):
+    assert server.stdout.read_text().splitlines() == [
+        f"hansearch: serving the API at http://127.0.0.1:{server.port}/api/ "
+        "(2 workers x 4 threads); Ctrl-C stops"
+    ]
+
+
+def test_health_through_the_server(server, search_settings):
+    status, headers, body = server.get("/api/health")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    current = (search_settings.index.path / "CURRENT").read_text().strip()
+    assert body == {"status": "ok", "generation": current, "documents": 35}
+
+
+def test_korean_search_through_the_server(server):
+    body = server.search(q="주일미군 사령부")
+    assert [hit["id"] for hit in body["results"]] == [KOREAN_SEED]
+    assert body["results"][0]["source"] == "이데일리"
+
+
+def test_chinese_search_through_the_server(server):
+    body = server.search(q="美日 安全磋商")
+    assert [hit["id"] for hit in body["results"]] == [CHINESE_SEED, "zh-hant-1"]
+    assert body["results"][0]["title"] == "美日2+2安全磋商 加强驻日美军军事指挥权"
+
+
+@pytest.mark.parametrize("path", [CHINESE_SEED, quote(CHINESE_SEED, safe="")])
+def test_a_url_id_reaches_its_document_through_the_server(server, path):
+    status, _, body = server.get(f"/api/documents/{path}")
+    assert status == 200
+    assert body["id"] == CHINESE_SEED
+
+
+def test_invalid_utf8_in_the_url_is_no_server_error(server):
+    status, _, body = server.get("/api/search?q=%ff%fe")
+    assert status in (200, 400)
+    assert ("error" in body) == (status == 400)
+
+
+def test_cors_header_only_for_the_configured_origin(server):
+    _, allowed, _ = server.get(
+        "/api/search?q=%EC%82%AC%EB%A0%B9%EB%B6%80", {"Origin": ALLOWED_ORIGIN}
+    )
+    assert allowed["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    _, other, _ = server.get(
+        "/api/search?q=%EC%82%AC%EB%A0%B9%EB%B6%80", {"Origin": "http://other.example"}
+    )
+    assert other["Access-Control-Allow-Origin"] is None
+    _, plain, _ = server.get("/api/health")
+    assert plain["Access-Control-Allow-Origin"] is None
+
+
+def test_twenty_concurrent_requests_all_succeed(server):
+    queries = ["주일미군 사령부", "美日 安全磋商", "吓阻", "사령부", "Blinken"] * 4
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(
+            pool.map(lambda q: server.get("/api/search?" + urlencode({"q": q})), queries)
+        )
+    assert [status for status, _, _ in answers] == [200] * 20
+    firsts = {q: body["results"][0]["id"] for q, (_, _, body) in zip(queries, answers, strict=True)}
+    assert firsts == {
+        "주일미군 사령부": KOREAN_SEED,
+        "美日 安全磋商": CHINESE_SEED,
+        "吓阻": CHINESE_SEED,
+        "사령부": "xss-1",
+        "Blinken": "en-1",
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    status = open(f"/proc/{pid}/status", encoding="utf-8").read()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024
+
+
+def _parent(pid: int) -> int:
+    stat = open(f"/proc/{pid}/stat", encoding="utf-8").read()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def test_each_worker_loads_the_models_after_it_forks(server):
+    workers = _loaded_workers(server)
+    assert len(workers) == WORKERS
+    master = server.process.pid
+    assert master not in workers
+    assert {_parent(pid) for pid in workers} == {master}
+    # The master never builds Kiwi (a Kiwi built before the fork hangs in the child): each
+    # worker holds the models, the master stays small.
+    assert all(_rss_mb(pid) - _rss_mb(master) > 150 for pid in workers), (
+        _rss_mb(master),
+        [_rss_mb(pid) for pid in workers],
+    )
+
+
+def _search(config: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["hansearch", "--config", str(config), "search", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def test_search_json_is_what_the_api_answers(config, server):
+    printed = json.loads(_search(config, "주일미군 사령부", "--json").stdout)
+    answered = server.search(q="주일미군 사령부")
+    assert printed.pop("took_ms") >= 0
+    answered.pop("took_ms")
+    assert printed == answered
+    assert [hit["id"] for hit in printed["results"]] == [KOREAN_SEED]
+
+
+def test_search_prints_ranked_results_with_brackets_for_marks_off_a_terminal(config):
+    result = _search(config, "alert OR 國際論壇", "--limit", "2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "  1. [國際論壇]在臺灣舉行",
+        "     中央社 · 2024-08-15 · zh-hant-1",
+        "     美日安全磋商後，[國際論壇]在臺灣舉行。與會者討論威懾策略。",
+        "",
+        "  2. <script>[alert](1)</script> 사령부 보도",
+        "     테스트일보 · 2024-06-01 · xss-1",
+        "     사령부 관련 <b>태그</b>가 들어간 기사이다. 5 < 6 이고 & 기호도 있다.",
+        "",
+        "2 results; mode all: every word matched",
+    ]
+
+
+def test_search_marks_in_bold_on_a_terminal(config):
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            ["hansearch", "--config", str(config), "search", "alert", "--lang", "ko"],
+            cwd=REPO,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+        os.close(terminal)
+        output = b""
+        while chunk := _read(controller):
+            output += chunk
+    finally:
+        os.close(controller)
+    assert result.returncode == 0, result.stderr
+    assert "<script>\x1b[1malert\x1b[0m(1)</script>" in output.decode()
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end is closed: everything was read
+        return b""
+
+
+def test_search_filters_by_language_and_limits(config):
+    result = _search(config, "사령부", "--lang", "ko", "--limit", "3", "--json")
+    body = json.loads(result.stdout)
+    assert [hit["id"] for hit in body["results"]] == ["xss-1", "bulk-00", "bulk-01"]
+    assert (body["total"], body["size"]) == (32, 3)
+
+
+def test_search_reports_a_query_it_cannot_search_with_exit_code_2(config):
+    result = _search(config, "-")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == "hansearch: the query has no words to search for\n"
+
+
+def test_search_without_an_index_exits_with_code_3(config, tmp_path):
+    result = _search(config, "사령부", env={**os.environ, "HANSEARCH_INDEX_PATH": str(tmp_path)})
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"hansearch: no index at {tmp_path}: build one with 'hansearch rebuild'\n"
+    )

@@ -1,0 +1,49 @@
+"""The application factory: nothing is built or opened at import, so each caller (a test, a
+gunicorn worker) makes its own app on its own settings."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from search.config import Settings
+from search.searcher import SearchService
+
+from .api import SERVICE, api
+
+CORS_METHODS = "GET, OPTIONS"
+CORS_HEADERS = "Accept, Content-Type"
+CORS_MAX_AGE = "600"
+
+
+def create_app(settings: Settings, service: SearchService | None = None) -> Flask:
+    """The Flask app serving the JSON API under /api with ``service`` (by default a new
+    SearchService on ``settings``, which opens the index on its first request)."""
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[SERVICE] = service if service is not None else SearchService(settings)
+    app.register_blueprint(api, url_prefix="/api")
+    origins = frozenset(settings.server.cors_origins)
+
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        _add_cors_headers(response, origins)
+        return response
+
+    return app
+
+
+def _add_cors_headers(response: Response, origins: frozenset[str]) -> None:
+    """Let a browser page from an allowed origin read the answer (and pass its preflight)."""
+    if not origins:
+        return
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if origin is None or not ("*" in origins or origin in origins):
+        return
+    response.headers["Access-Control-Allow-Origin"] = "*" if "*" in origins else origin
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
