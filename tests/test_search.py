@@ -272,3 +272,33 @@ def test_any_query_string_gives_results_or_a_named_error(service, q):
     else:
         assert response.total >= len(response.results)
         assert response.mode in ("all", "any")
+
+
+def test_a_running_service_searches_the_new_generation_after_a_rebuild(tmp_path):
+    from conftest import CHINESE_SEED, REPO
+
+    from indexer.build import rebuild, update
+    from search.config import load_settings
+
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_bytes(CHINESE_SEED.read_bytes())
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{tmp_path / "index"}"\n'
+        f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
+    )
+    settings = load_settings(config, environ={})
+    rebuild(settings)
+    service = SearchService(settings)
+    assert _search(service, "吓阻").total == 1
+    assert _search(service, "신설").total == 0
+
+    (corpus / "new.txt").write_text(
+        "미일 사령부 신설\n\n미국이 주일미군에 사령부를 신설한다.", "utf-8"
+    )
+    generation = update(settings).generation
+
+    assert service.health()["generation"] == generation
+    assert _ids(_search(service, "신설")) == ["news/new.txt"]
+    assert _search(service, "吓阻").total == 1
