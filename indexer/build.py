@@ -105,7 +105,9 @@ def update(settings: Settings, stream: TextIO | None = None) -> BuildReport:
     started = time.monotonic()
     store = IndexStore(settings.index.path)
     if store.current_name() is None:
-        return rebuild(settings, stream)
+        report = rebuild(settings, stream)
+        report.added = report.indexed
+        return report
     with store.write_lock():
         store.remove_old_generations(keep_previous=store.previous_name())
         current = store.current_path()

@@ -335,3 +335,15 @@ def test_real_json_lines_records_read_with_their_own_ids():
     documents = _read(text, "ko-lawtimes-opinion.jsonl")
     assert all(d.id.startswith("https://www.lawtimes.co.kr/") and d.body for d in documents)
     assert {d.source for d in documents} == {"법률신문"}
+
+
+def test_a_title_that_runs_into_the_opening_paragraph_ends_at_its_line_break():
+    record = {
+        "title": "伊朗向以色列发射导弹\n\n伊朗6月7日向以色列发射导弹，这是停火以来第一次。",
+        "body": "以色列国防军证实，伊朗已发射11枚导弹。",
+    }
+    [document] = _read(json.dumps(record, ensure_ascii=False), "voa.jsonl")
+    assert document.title == "伊朗向以色列发射导弹"
+    assert document.body == (
+        "伊朗6月7日向以色列发射导弹，这是停火以来第一次。\n\n以色列国防军证实，伊朗已发射11枚导弹。"
+    )

@@ -67,7 +67,15 @@ def make_document(
     lang: str = "",
     doc_id: str = "",
 ) -> Document:
-    """A Document with language detected when not given, the date zoned by language, a stable id."""
+    """A Document with language detected when not given, the date zoned by language, a stable id.
+
+    A title ends at its first line break: feeds sometimes run the article's opening into the
+    title field, and that text belongs to the body (unless the body already has it).
+    """
+    title, _, opening = title.strip().partition("\n")
+    opening = opening.strip()
+    if opening and " ".join(opening.split()) not in " ".join(body.split()):
+        body = f"{opening}\n\n{body}" if body else opening
     title = " ".join(title.split())
     body = _without_title(body, title)
     lang = normalise_lang(lang, f"{title}\n{body}")
