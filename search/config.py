@@ -19,7 +19,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class CorpusSettings:
-    paths: list[Path] = field(default_factory=lambda: [Path("demo")])
+    paths: list[Path] = field(default_factory=lambda: [Path("demo/seeds"), Path("demo/articles")])
     max_file_mb: float = 20.0
 
 

@@ -12,7 +12,7 @@ from search.config import ConfigError, load_settings
 
 def test_repository_config_points_at_the_demo_corpus_and_dictionaries():
     settings = load_settings(REPO / "config.toml", environ={})
-    assert settings.corpus.paths == [REPO / "demo"]
+    assert settings.corpus.paths == [REPO / "demo" / "seeds", REPO / "demo" / "articles"]
     assert settings.index.path == REPO / "var" / "index"
     assert settings.analysis.chinese_dictionary == REPO / "dicts" / "zh_user.txt"
     assert settings.analysis.korean_dictionary == REPO / "dicts" / "ko_user.txt"
