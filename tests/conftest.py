@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,24 @@ def words(dictionaries):
 @pytest.fixture(scope="session")
 def chars():
     return char_analyzer()
+
+
+def write_config(path: Path, corpus: Path, index: Path, extra: str = "") -> Path:
+    """A config file indexing ``corpus`` into ``index`` with the repository's dictionaries."""
+    path.write_text(
+        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{index}"\n'
+        f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
+        f'korean_dictionary = "{REPO}/dicts/ko_user.txt"\n{extra}'
+    )
+    return path
+
+
+def run_hansearch(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """The installed ``hansearch`` command, run from the repository as a user runs it."""
+    options = {"capture_output": True, "text": True, "timeout": 120, **kwargs}
+    if "stdout" in kwargs:
+        options.pop("capture_output")
+    return subprocess.run(["hansearch", *args], cwd=REPO, **options)
 
 
 def tokens(analyzer, text: str) -> list[tuple[str, int, str]]:
@@ -100,12 +119,7 @@ def search_settings(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("search")
     _search_corpus(root / "news")
-    config = root / "config.toml"
-    config.write_text(
-        f'[corpus]\npaths = ["{root / "news"}"]\n[index]\npath = "{root / "index"}"\n'
-        f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
-        f'korean_dictionary = "{REPO}/dicts/ko_user.txt"\n'
-    )
+    config = write_config(root / "config.toml", root / "news", root / "index")
     settings = load_settings(config, environ={})
     rebuild(settings)
     return settings

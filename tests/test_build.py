@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CHINESE_SEED, KOREAN_SEED, REPO
+from conftest import CHINESE_SEED, KOREAN_SEED, write_config
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
@@ -23,13 +23,7 @@ from search.store import IndexBusy, IndexStore
 
 
 def _config(tmp_path: Path, corpus: Path, index: Path) -> Path:
-    config = tmp_path / f"{index.name}.toml"
-    config.write_text(
-        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{index}"\n'
-        f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
-        f'korean_dictionary = "{REPO}/dicts/ko_user.txt"\n'
-    )
-    return config
+    return write_config(tmp_path / f"{index.name}.toml", corpus, index)
 
 
 def _corpus(tmp_path: Path) -> Path:

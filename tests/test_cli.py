@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
-from conftest import REPO
-
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["hansearch", *args], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
+from conftest import run_hansearch as _run
 
 
 def test_analyze_prints_terms_positions_and_original_surfaces():

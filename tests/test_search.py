@@ -275,7 +275,7 @@ def test_any_query_string_gives_results_or_a_named_error(service, q):
 
 
 def test_a_running_service_searches_the_new_generation_after_a_rebuild(tmp_path):
-    from conftest import CHINESE_SEED, REPO
+    from conftest import CHINESE_SEED, write_config
 
     from indexer.build import rebuild, update
     from search.config import load_settings
@@ -283,11 +283,7 @@ def test_a_running_service_searches_the_new_generation_after_a_rebuild(tmp_path)
     corpus = tmp_path / "news"
     corpus.mkdir()
     (corpus / "seed.txt").write_bytes(CHINESE_SEED.read_bytes())
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{tmp_path / "index"}"\n'
-        f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
-    )
+    config = write_config(tmp_path / "config.toml", corpus, tmp_path / "index")
     settings = load_settings(config, environ={})
     rebuild(settings)
     service = SearchService(settings)

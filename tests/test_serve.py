@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import REPO
+from conftest import REPO, run_hansearch
 
 CHINESE_SEED = (
     "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
@@ -219,14 +219,7 @@ def test_each_worker_loads_the_models_after_it_forks(server):
 
 
 def _search(config: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["hansearch", "--config", str(config), "search", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kwargs,
-    )
+    return run_hansearch("--config", str(config), "search", *args, **kwargs)
 
 
 def test_search_json_is_what_the_api_answers(config, server):
@@ -257,12 +250,16 @@ def test_search_prints_ranked_results_with_brackets_for_marks_off_a_terminal(con
 def test_search_marks_in_bold_on_a_terminal(config):
     controller, terminal = pty.openpty()
     try:
-        result = subprocess.run(
-            ["hansearch", "--config", str(config), "search", "alert", "--lang", "ko"],
-            cwd=REPO,
+        result = run_hansearch(
+            "--config",
+            str(config),
+            "search",
+            "alert",
+            "--lang",
+            "ko",
             stdout=terminal,
             stderr=subprocess.PIPE,
-            timeout=120,
+            text=False,
         )
         os.close(terminal)
         output = b""
