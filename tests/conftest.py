@@ -71,7 +71,7 @@ def _search_corpus(folder: Path) -> None:
     records = [
         {
             "id": "xss-1",
-            "title": "<script>alert(1)</script> 사령부 보도",
+            "title": "<script>alert(1)</script> 태그 보도",
             "body": "사령부 관련 <b>태그</b>가 들어간 기사이다. 5 < 6 이고 & 기호도 있다.",
             "publisher": "테스트일보",
             "published": "2024-06-01T09:00:00+09:00",
@@ -99,7 +99,7 @@ def _search_corpus(folder: Path) -> None:
         records.append(
             {
                 "id": f"bulk-{number:02d}",
-                "title": f"국방부 사령부 개편 {number}차 발표",
+                "title": f"국방부 조직 개편 {number}차 발표",
                 "body": f"국방부는 {number + 1}일 사령부 개편 계획을 발표했다. "
                 f"개편은 {number + 2}단계로 진행된다.",
                 "publisher": "연합뉴스" if number % 2 else "뉴스1",

@@ -126,7 +126,8 @@ def _loaded_workers(server: Server) -> set[int]:
 
 def test_serve_prints_the_address_it_listens_on(server):
     assert server.stdout.read_text().splitlines() == [
-        f"hansearch: serving the API at http://127.0.0.1:{server.port}/api/ "
+        f"hansearch: serving the search page at http://127.0.0.1:{server.port}/ and the API at "
+        f"http://127.0.0.1:{server.port}/api/ "
         "(2 workers x 4 threads); Ctrl-C stops"
     ]
 
@@ -189,7 +190,7 @@ def test_twenty_concurrent_requests_all_succeed(server):
         "주일미군 사령부": KOREAN_SEED,
         "美日 安全磋商": CHINESE_SEED,
         "吓阻": CHINESE_SEED,
-        "사령부": "xss-1",
+        "사령부": KOREAN_SEED,
         "Blinken": "en-1",
     }
 
@@ -239,7 +240,7 @@ def test_search_prints_ranked_results_with_brackets_for_marks_off_a_terminal(con
         "     中央社 · 2024-08-15 · zh-hant-1",
         "     美日安全磋商後，[國際論壇]在臺灣舉行。與會者討論威懾策略。",
         "",
-        "  2. <script>[alert](1)</script> 사령부 보도",
+        "  2. <script>[alert](1)</script> 태그 보도",
         "     테스트일보 · 2024-06-01 · xss-1",
         "     사령부 관련 <b>태그</b>가 들어간 기사이다. 5 < 6 이고 & 기호도 있다.",
         "",
@@ -281,7 +282,7 @@ def _read(fd: int) -> bytes:
 def test_search_filters_by_language_and_limits(config):
     result = _search(config, "사령부", "--lang", "ko", "--limit", "3", "--json")
     body = json.loads(result.stdout)
-    assert [hit["id"] for hit in body["results"]] == ["xss-1", "bulk-00", "bulk-01"]
+    assert [hit["id"] for hit in body["results"]] == [KOREAN_SEED, "xss-1", "bulk-00"]
     assert (body["total"], body["size"]) == (32, 3)
 
 

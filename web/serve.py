@@ -62,7 +62,8 @@ def _announce(arbiter: Arbiter) -> None:
     cfg = arbiter.cfg
     for listener in arbiter.LISTENERS:
         print(
-            f"hansearch: serving the API at {listener}/api/ "
+            f"hansearch: serving the search page at {listener}/ and the API at {listener}/api/"
+            " "
             f"({cfg.workers} workers x {cfg.threads} threads); Ctrl-C stops",
             flush=True,
         )
