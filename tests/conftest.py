@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def run_hansearch(*args: str, **kwargs) -> subprocess.CompletedProcess:
     options = {"capture_output": True, "text": True, "timeout": 120, **kwargs}
     if "stdout" in kwargs:
         options.pop("capture_output")
-    return subprocess.run(["hansearch", *args], cwd=REPO, **options)
+    return subprocess.run([sys.executable, "-m", "hansearch", *args], cwd=REPO, **options)
 
 
 def tokens(analyzer, text: str) -> list[tuple[str, int, str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -64,7 +65,16 @@ def server(search_settings, tmp_path_factory):
     stderr = folder / "stderr.txt"
     with stderr.open("wb") as err:
         process = subprocess.Popen(
-            ["hansearch", "--config", str(config), "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "hansearch",
+                "--config",
+                str(config),
+                "serve",
+                "--port",
+                str(port),
+            ],
             cwd=REPO,
             stdout=subprocess.DEVNULL,
             stderr=err,

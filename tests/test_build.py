@@ -107,7 +107,9 @@ def test_second_writer_is_told_the_index_is_busy(tmp_path):
         with pytest.raises(IndexBusy, match=f"is being written by process {os.getpid()}"):
             rebuild(load_settings(config, environ={}))
         result = subprocess.run(
-            ["hansearch", "--config", str(config), "rebuild"], capture_output=True, text=True
+            [sys.executable, "-m", "hansearch", "--config", str(config), "rebuild"],
+            capture_output=True,
+            text=True,
         )
     assert result.returncode == 3
     assert f"is being written by process {os.getpid()}" in result.stderr

@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -81,7 +82,16 @@ def server(config, tmp_path_factory):
     stdout, stderr = folder / "stdout.txt", folder / "stderr.txt"
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
-            ["hansearch", "--config", str(config), "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "hansearch",
+                "--config",
+                str(config),
+                "serve",
+                "--port",
+                str(port),
+            ],
             cwd=REPO,
             stdout=out,
             stderr=err,
