@@ -37,7 +37,7 @@ from whoosh import sorting
 from whoosh.query import And, Term
 
 from search.config import load_settings
-from search.models import SearchRequest
+from search.models import SearchError, SearchRequest
 from search.query import parse_query
 from search.searcher import FACETS, SearchService
 
@@ -75,7 +75,15 @@ def make_queries(service: SearchService, count: int, seed: int) -> list[str]:
             by_lang[lang].append(" ".join(rng.sample(spine, min(len(spine), rng.randint(1, 4)))))
         if all(len(v) >= count // 2 for v in by_lang.values()):
             break
-    return by_lang["ko"] + by_lang["zh"]
+    return [q for q in by_lang["ko"] + by_lang["zh"] if _searchable(opened.builder, q)]
+
+
+def _searchable(builder, q: str) -> bool:
+    try:
+        builder.build(parse_query(q))
+    except SearchError:
+        return False
+    return True
 
 
 def time_stages(service: SearchService, queries: list[str]) -> dict[str, list[float]]:
