@@ -22,7 +22,7 @@ from search.analysis import load_user_dictionaries
 from search.config import Settings
 from search.document import Document
 from search.schema import build_schema, document_fields
-from search.store import IndexStore
+from search.store import IndexStore, open_index
 
 from .formats.base import FormatOptions, JsonlFields
 from .furniture import Furniture, learn_furniture, load_furniture, save_furniture, without_furniture
@@ -216,7 +216,7 @@ def _worker(generation: str, options: ReadOptions, furniture: Furniture, tasks, 
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     try:
-        ix = whoosh_index.open_dir(generation)
+        ix = open_index(Path(generation))
         writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
         while (task := tasks.get()) is not None:
             number, unit = task
@@ -253,7 +253,7 @@ def _die_with_parent() -> None:
 
 def _commit_segments(generation: Path, segments: list) -> None:
     """Make the workers' segments the index, as Whoosh's own multi-segment writer does."""
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_index(generation)
     writer = ix.writer()
     try:
         existing = writer._merge_segments(None, False, False)
@@ -279,7 +279,7 @@ def _drop_duplicates(generation: Path, manifest: Manifest) -> int:
     repeated = len(winners) != sum(len(e.docs) for e in manifest.files.values())
     if not repeated:
         return 0
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_index(generation)
     writer = ix.writer()
     dropped = 0
     try:
@@ -307,7 +307,7 @@ def _drop_duplicates(generation: Path, manifest: Manifest) -> int:
 
 
 def _verify(generation: Path, expected: int) -> None:
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_index(generation)
     found = ix.doc_count()
     if found != expected:
         raise BuildError(f"new index holds {found} documents, expected {expected}")
@@ -379,7 +379,7 @@ def _apply_changes(
     report: BuildReport,
 ) -> None:
     old_winners, new_winners = old.winners(), new.winners()
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_index(generation)
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for doc_id in old_winners.keys() - new_winners.keys():
