@@ -31,7 +31,7 @@ from .models import (
     StoredDocument,
 )
 from .query import LANGUAGES, BuiltQuery, QueryBuilder, parse_query
-from .store import IndexStore
+from .store import IndexStore, open_index
 
 # "all" mode answers when it finds at least this many; otherwise any word will do.
 MIN_ALL_WORDS_RESULTS = 1
@@ -136,13 +136,13 @@ class SearchService:
     def _open(self) -> _Open:
         """This thread's searcher on the serving generation, reopened after a switch."""
         current = getattr(self._local, "opened", None)
-        generation = self.store.current_name()
-        if current is not None and current.generation == generation:
+        path = self.store.current_path()  # CURRENT read once: the name and what is opened agree
+        if current is not None and current.generation == path.name:
             return current
-        index = self.store.open_current()
+        index = open_index(path)
         schema = index.schema
         opened = _Open(
-            generation=self.store.current_name() or "",
+            generation=path.name,
             index=index,
             searcher=index.searcher(),
             builder=QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer),

@@ -24,6 +24,7 @@ from search.searcher import SearchService
 from search.store import IndexNotFound
 
 from .openapi import openapi_document
+from .params import languages, sources
 
 SERVICE = "hansearch.search_service"
 DEFAULT_PAGE = 1
@@ -65,13 +66,8 @@ def search() -> Response:
     size = _integer(args, "size", DEFAULT_SIZE)
     search_request = SearchRequest(
         q=q,
-        lang=tuple(
-            value.strip()
-            for raw in args.getlist("lang")
-            for value in raw.split(",")
-            if value.strip()
-        ),
-        source=tuple(value.strip() for value in args.getlist("source") if value.strip()),
+        lang=languages(args),
+        source=sources(args),
         date_from=date_from,
         date_to=date_to,
         sort=sort,

@@ -44,6 +44,7 @@ from search.searcher import SearchService
 from search.store import IndexNotFound
 
 from .api import DEFAULT_SIZE, SERVICE
+from .params import languages, sources
 
 PAGE_NUMBERS = 2  # page links either side of the current one
 RELATED = 5
@@ -282,13 +283,8 @@ def _state() -> State:
         raise SearchError("bad_parameter", f"sort must be one of {', '.join(SORTS)}", "sort")
     return State(
         q=args.get("q", ""),
-        lang=tuple(
-            value.strip()
-            for raw in args.getlist("lang")
-            for value in raw.split(",")
-            if value.strip()
-        ),
-        source=tuple(value.strip() for value in args.getlist("source") if value.strip()),
+        lang=languages(args),
+        source=sources(args),
         date_from=args.get("from", "").strip(),
         date_to=args.get("to", "").strip(),
         sort=sort,
