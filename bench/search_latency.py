@@ -7,10 +7,12 @@ Queries: 200 real-looking ones made from titles in the index (one to four of the
 some quoted as phrases), half Korean and half Chinese, fixed by --seed. Each query is run
 in these stages, one after another in the same process, so each feature's cost shows:
 
-  whoosh      plain Whoosh: AND of the query's word-view terms over body, top 10
-  query       hansearch's query (both views, all words then any word), top 10
-  +facets     the same, counting language, source and month over all matches
-  +highlights SearchService.search as the API runs it (facets and highlights)
+  whoosh          plain Whoosh: AND of the query's word-view terms over body, top 10
+  whoosh+facets   the same, counting language, source and month over all matches
+                  (Whoosh then scores every match)
+  hansearch       SearchService.search without highlights: both views, all words then
+                  any word, total and facets over all matches, top 10
+  +highlights     SearchService.search as the API runs it
 
 With --load, `hansearch serve` runs on a free port and 4, 16 and 64 concurrent clients
 send the queries for --seconds each; requests/s, latency percentiles and errors are
@@ -89,26 +91,25 @@ def _searchable(builder, q: str) -> bool:
 def time_stages(service: SearchService, queries: list[str]) -> dict[str, list[float]]:
     opened = service._open()
     searcher, builder = opened.searcher, opened.builder
-    stages: dict[str, list[float]] = {"whoosh": [], "query": [], "+facets": [], "+highlights": []}
+    stages: dict[str, list[float]] = {
+        "whoosh": [],
+        "whoosh+facets": [],
+        "hansearch": [],
+        "+highlights": [],
+    }
     facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
     for q in queries:
-        terms = [t.text for t in builder.words(q.strip('"'))]
-        started = time.perf_counter()
-        if terms:
-            searcher.search(And([Term("body", t) for t in terms]), limit=10)
-        stages["whoosh"].append(time.perf_counter() - started)
-
-        built = builder.build(parse_query(q))
-        for name, grouped in (("query", None), ("+facets", facets)):
+        terms = [Term("body", t.text) for t in builder.words(q.strip('"'))]
+        for name, grouped in (("whoosh", None), ("whoosh+facets", facets)):
             started = time.perf_counter()
-            results = searcher.search(built.all_words, limit=10, groupedby=grouped)
-            if len(results) == 0 and len(built.words) > 1:
-                searcher.search(built.any_word, limit=10, groupedby=grouped)
+            if terms:
+                searcher.search(And(terms), limit=10, groupedby=grouped)
             stages[name].append(time.perf_counter() - started)
 
-        started = time.perf_counter()
-        service.search(SearchRequest(q=q))
-        stages["+highlights"].append(time.perf_counter() - started)
+        for name, highlight in (("hansearch", False), ("+highlights", True)):
+            started = time.perf_counter()
+            service.search(SearchRequest(q=q, highlight=highlight))
+            stages[name].append(time.perf_counter() - started)
     return stages
 
 
@@ -254,13 +255,13 @@ def main() -> None:
     time_stages(service, queries[:20])  # warm caches
     stages = time_stages(service, queries)
     base = statistics.median(stages["whoosh"])
-    print(f"\n{'stage':<12} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'x whoosh':>9}")
+    print(f"\n{'stage':<14} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'x whoosh':>9}")
     report: dict = {"queries": queries, "documents": service.health()["documents"], "stages": {}}
     for name, seconds in stages.items():
         row = summary(seconds)
         report["stages"][name] = row
         print(
-            f"{name:<12} {row['median_ms']:>10.1f} {row['p95_ms']:>8.1f} {row['max_ms']:>8.1f}"
+            f"{name:<14} {row['median_ms']:>10.1f} {row['p95_ms']:>8.1f} {row['max_ms']:>8.1f}"
             f" {statistics.median(seconds) / base:>8.1f}x"
         )
     if args.load:

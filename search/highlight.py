@@ -21,39 +21,47 @@ _SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
 Span = tuple[int, int]
 
 
-def term_spans(searcher: Searcher, docnum: int, fieldname: str, terms: Iterable[str]) -> list[Span]:
-    """(start, end) of every occurrence of ``terms`` in the field of document ``docnum``."""
-    spans: list[Span] = []
+def term_spans(
+    searcher: Searcher, docnums: Iterable[int], fieldname: str, terms: Iterable[str]
+) -> dict[int, list[Span]]:
+    """(start, end) of every occurrence of ``terms`` in the field, for each document of a
+    page (one walk along each term's postings for the whole page)."""
+    spans: dict[int, list[Span]] = {}
     for term in terms:
-        for _, start, end in _occurrences(searcher, docnum, fieldname, term):
-            spans.append((start, end))
+        for docnum, found in _occurrences(searcher, docnums, fieldname, term).items():
+            spans.setdefault(docnum, []).extend((start, end) for _, start, end in found)
     return spans
 
 
-def phrase_spans(searcher: Searcher, docnum: int, fieldname: str, phrase: list[str]) -> list[Span]:
+def phrase_spans(
+    searcher: Searcher, docnums: Iterable[int], fieldname: str, phrase: list[str]
+) -> dict[int, list[Span]]:
     """Spans where the terms of ``phrase`` stand at consecutive positions."""
-    found = [
-        {pos: (start, end) for pos, start, end in _occurrences(searcher, docnum, fieldname, term)}
-        for term in phrase
-    ]
-    if not all(found):
-        return []
-    spans = []
-    for pos, (start, _) in found[0].items():
-        if all(pos + offset in found[offset] for offset in range(1, len(phrase))):
-            spans.append((start, found[-1][pos + len(phrase) - 1][1]))
+    per_term = [_occurrences(searcher, docnums, fieldname, term) for term in phrase]
+    spans: dict[int, list[Span]] = {}
+    for docnum in set.intersection(*(set(found) for found in per_term)):
+        at = [{pos: (start, end) for pos, start, end in found[docnum]} for found in per_term]
+        for pos, (start, _) in at[0].items():
+            if all(pos + offset in at[offset] for offset in range(1, len(phrase))):
+                end = at[-1][pos + len(phrase) - 1][1]
+                spans.setdefault(docnum, []).append((start, end))
     return spans
 
 
-def _occurrences(searcher: Searcher, docnum: int, fieldname: str, term: str):
+def _occurrences(searcher: Searcher, docnums: Iterable[int], fieldname: str, term: str):
+    """For each of ``docnums`` that has ``term``: its (position, start, end) list."""
     try:
         matcher = searcher.reader().postings(fieldname, term)
     except TermNotFound:
-        return []
-    matcher.skip_to(docnum)
-    if not matcher.is_active() or matcher.id() != docnum:
-        return []
-    return matcher.value_as("characters")
+        return {}
+    found = {}
+    for docnum in sorted(docnums):
+        if not matcher.is_active():
+            break
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            found[docnum] = matcher.value_as("characters")
+    return found
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:

@@ -18,9 +18,7 @@ from datetime import date
 from whoosh.analysis import Analyzer
 from whoosh.query import (
     And,
-    AndMaybe,
-    ConstantScoreQuery,
-    Or,
+    DefaultOr,
     Phrase,
     Query,
     Term,
@@ -42,12 +40,17 @@ LANGUAGES = {
     "en": ("en",),
     "ja": ("ja",),
 }
+# Whoosh picks an Or's matcher by index size; the one for small indexes (PreloadedOr)
+# loses matches and scores when it is the scored side of an intersection, so results
+# depended on the page size. The binary tree of unions is right at every size.
+Union = DefaultOr
 FILTER_FIELDS = ("lang", "source", "published")
 FIELD_PREFIXES = (*FILTER_FIELDS, "title")
 
 _ITEM = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
+_HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -167,10 +170,12 @@ class Word:
 class BuiltQuery:
     """Whoosh queries for one parsed query, and what highlighting needs to know."""
 
-    all_words: Query
-    any_word: Query
-    mask: Query | None
-    filter: Query | None
+    required: Query  # what "all" mode matches: every word (or one of its OR alternatives)
+    any_of: list[Query]  # each word or phrase alone: "any" mode matches one of them
+    ranking: Query  # every term of both views: the score of a match, whichever matched
+    excluded: Query | None  # -word and -"phrase"
+    dates: Query | None  # the date range, on the day the article was published
+    parsed: ParsedQuery  # language and source filters are applied from here
     word_terms: set[str]  # every word-view term of the query, for highlights
     char_phrases: list[list[str]]  # character-view phrases that may mark a match
     words: list[Word]  # for spelling suggestions
@@ -185,7 +190,7 @@ class QueryBuilder:
 
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
         required: list[Query] = []
-        any_of: list[Query] = []  # each word or phrase alone, for "any" mode
+        any_of: list[Query] = []
         scoring: list[Query] = []
         word_terms: set[str] = set()
         char_phrases: list[list[str]] = []
@@ -204,27 +209,24 @@ class QueryBuilder:
                 word_terms.update(w.term for w in words)
                 word_terms.update(t.text for t in terms if t.fieldname in ("title", "body"))
             if alternatives:
-                required.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+                required.append(alternatives[0] if len(alternatives) == 1 else Union(alternatives))
         if len(all_words) > MAX_WORDS:
             raise SearchError(
                 "too_many_words", f"the query has {len(all_words)} words; at most {MAX_WORDS}"
             )
         excluded = [q for q, *_ in map(self._clause, parsed.excluded) if q is not None]
-        filters = _filters(parsed)
+        has_filters = bool(parsed.langs or parsed.sources or parsed.date_from or parsed.date_to)
         if not required:
-            if not filters:
+            if not has_filters:
                 raise SearchError("empty_query", "the query has no words to search for")
             raise SearchError("empty_query", "add words to search for to the filters")
-        ranking = Or(scoring)
-        all_q = AndMaybe(ConstantScoreQuery(_and(required), 0.0), ranking)
-        any_q = AndMaybe(ConstantScoreQuery(Or(any_of), 0.0), ranking)
         return BuiltQuery(
-            all_words=all_q,
-            any_word=any_q,
-            mask=Or(excluded + _mask_filters(parsed))
-            if excluded or _mask_filters(parsed)
-            else None,
-            filter=And(filters) if filters else None,
+            required=_and(required),
+            any_of=any_of,
+            ranking=Union(list(dict.fromkeys(scoring))),  # a term written twice counts once
+            excluded=Union(excluded) if excluded else None,
+            dates=_dates(parsed),
+            parsed=parsed,
             word_terms=word_terms,
             char_phrases=char_phrases,
             words=all_words,
@@ -249,7 +251,7 @@ class QueryBuilder:
         if clause.phrase:
             if not chars:
                 return None, [], [], [], []
-            match = Or([_phrase(f, chars) for f in char_fields])
+            match = Union([_phrase(f, chars) for f in char_fields])
             return match, [match], terms, [], [chars]
         words = []
         seen_positions = set()
@@ -262,13 +264,26 @@ class QueryBuilder:
             return None, [], [], [], []
         matches = []
         for word in words:
-            options = [Term(f, word.term) for f in word_fields]
-            if len(word.char_terms) > 1 or (word.char_terms and len(word.char_terms[0]) > 1):
-                # Where jieba cut the text differently (见宁王朱权), the characters still match.
-                options += [_phrase(f, word.char_terms) for f in char_fields]
-            matches.append(Or(options))
+            chars_match = [_phrase(f, word.char_terms) for f in char_fields]
+            if _spelled_by(word.char_terms) == word.term and _HAN_WORD.fullmatch(word.term):
+                # A Chinese word of two or more characters always stands in the
+                # character view too, so its characters alone find every article with it,
+                # including those the segmenter cut differently (见宁王朱权).
+                options = chars_match
+            elif len(word.char_terms) > 1 or (word.char_terms and len(word.char_terms[0]) > 1):
+                options = [Term(f, word.term) for f in word_fields] + chars_match
+            else:
+                options = [Term(f, word.term) for f in word_fields]
+            matches.append(Union(options))
         phrases = [w.char_terms for w in words if len(w.char_terms) > 1]
         return _and(matches), matches, terms, words, phrases
+
+
+def _spelled_by(char_terms: list[str]) -> str:
+    """The text a run of overlapping character bigrams spells (ab, bc, cd -> abcd)."""
+    if not char_terms or any(len(t) != 2 for t in char_terms):
+        return ""
+    return char_terms[0] + "".join(t[1] for t in char_terms[1:])
 
 
 def _phrase(fieldname: str, terms: list[str]) -> Query:
@@ -279,20 +294,9 @@ def _and(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else And(queries)
 
 
-def _filters(parsed: ParsedQuery) -> list[Query]:
-    filters: list[Query] = []
-    if parsed.langs:
-        filters.append(Or([Term("lang", lang) for lang in sorted(parsed.langs)]))
-    if parsed.sources:
-        filters.append(Or([Term("source", source) for source in sorted(parsed.sources)]))
-    if parsed.date_from or parsed.date_to:
-        start = parsed.date_from.isoformat() if parsed.date_from else None
-        end = parsed.date_to.isoformat() if parsed.date_to else None
-        filters.append(TermRange("day", start, end))
-    return filters
-
-
-def _mask_filters(parsed: ParsedQuery) -> list[Query]:
-    masks: list[Query] = [Term("lang", lang) for lang in sorted(parsed.excluded_langs)]
-    masks += [Term("source", source) for source in sorted(parsed.excluded_sources)]
-    return masks
+def _dates(parsed: ParsedQuery) -> Query | None:
+    if not (parsed.date_from or parsed.date_to):
+        return None
+    start = parsed.date_from.isoformat() if parsed.date_from else None
+    end = parsed.date_to.isoformat() if parsed.date_to else None
+    return TermRange("day", start, end)

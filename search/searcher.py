@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from whoosh import sorting
 from whoosh.index import Index
-from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 
+from .columns import FACETS, Columns
 from .config import Settings
 from .highlight import marked_html, merge, phrase_spans, snippet_html, term_spans
+from .matching import drop_matching, keep_only, matching_docs, word_counts
 from .models import (
     MAX_PAGE_SIZE,
     MAX_RESULT_DEPTH,
@@ -31,11 +32,15 @@ from .models import (
     StoredDocument,
 )
 from .query import LANGUAGES, BuiltQuery, QueryBuilder, parse_query
+from .scoring import top_documents
 from .store import IndexStore, open_index
 
 # "all" mode answers when it finds at least this many; otherwise any word will do.
 MIN_ALL_WORDS_RESULTS = 1
-FACETS = ("lang", "source", "month")
+# In "any" mode a score is multiplied by 1 - COORDINATION + COORDINATION * (words matched /
+# words): an article with every word keeps its score, one with half of them loses a
+# quarter (the best of 0, 0.5 and 1 on bench/quality.py).
+COORDINATION = 0.5
 FACET_VALUES = 50
 _WORD_FIELDS = ("title", "body")
 _CHAR_FIELDS = {"title": "title_chars", "body": "body_chars"}
@@ -47,12 +52,15 @@ class _Open:
     index: Index
     searcher: Searcher
     builder: QueryBuilder
+    columns: Columns
 
 
 class SearchService:
     def __init__(self, settings: Settings) -> None:
         self.store = IndexStore(settings.index.path)
         self._local = threading.local()
+        self._columns: dict[str, Columns] = {}  # by generation, shared by the threads
+        self._columns_lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the models now (in each server worker, after it starts), not on a query."""
@@ -73,29 +81,51 @@ class SearchService:
         if parsed.date_from and parsed.date_to and parsed.date_from > parsed.date_to:
             raise SearchError("bad_parameter", "the date range ends before it starts", "from")
         built = opened.builder.build(parsed)
-        searcher = opened.searcher
-        mode = "all"
-        results = self._run(searcher, built.all_words, built, request)
-        if len(results) < MIN_ALL_WORDS_RESULTS and len(built.words) > 1:
+        searcher, columns = opened.searcher, opened.columns
+        mode, factors = "all", None
+        docs = self._narrow(opened, built, matching_docs(searcher, built.required))
+        if len(docs) < MIN_ALL_WORDS_RESULTS and len(built.any_of) > 1:
+            # Any word will do; the more of the words an article has, the higher it ranks.
             mode = "any"
-            results = self._run(searcher, built.any_word, built, request)
+            counts = word_counts(searcher, built.any_of)
+            docs = self._narrow(opened, built, set(counts))
+            share = COORDINATION / len(built.any_of)
+            factors = {d: 1 - COORDINATION + share * counts[d] for d in docs}
+        depth = request.page * request.size
+        ranked = _rank(searcher, columns, built, docs, factors, depth, request.sort)
         first = (request.page - 1) * request.size
-        hits = [
-            self._hit(searcher, hit, built, request.highlight)
-            for hit in results[first : first + request.size]
-        ]
+        page = ranked[first : first + request.size]
+        spans = _page_spans(searcher, [d for d, _ in page], built) if request.highlight else {}
+        hits = [self._hit(searcher, docnum, score, spans.get(docnum)) for docnum, score in page]
         suggestion = _suggestion(searcher, request.q, built) if mode == "any" or not hits else None
         return SearchResponse(
             query=request.q,
             mode=mode,
-            total=len(results),
+            total=len(docs),
             page=request.page,
             size=request.size,
             results=hits,
-            facets={name: _facet(results, name) for name in FACETS},
+            facets={name: _facet(columns.counts(name, docs), name) for name in FACETS},
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _narrow(self, opened: _Open, built: BuiltQuery, docs: set[int]) -> set[int]:
+        """``docs`` within the query's languages, sources and dates, less its exclusions."""
+        parsed, columns, searcher = built.parsed, opened.columns, opened.searcher
+        if parsed.langs:
+            docs = columns.keep(docs, "lang", parsed.langs)
+        if parsed.sources:
+            docs = columns.keep(docs, "source", parsed.sources)
+        if parsed.excluded_langs:
+            docs = columns.drop(docs, "lang", parsed.excluded_langs)
+        if parsed.excluded_sources:
+            docs = columns.drop(docs, "source", parsed.excluded_sources)
+        if built.dates is not None and docs:
+            docs = keep_only(searcher, built.dates, docs)
+        if built.excluded is not None and docs:
+            docs = drop_matching(searcher, built.excluded, docs)
+        return docs
 
     def document(self, doc_id: str) -> StoredDocument | None:
         searcher = self._open().searcher
@@ -123,7 +153,7 @@ class SearchService:
             return None
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         results = searcher.more_like(docnum, "body", top=limit, numterms=12)
-        return [self._hit(searcher, hit, None, False) for hit in results]
+        return [self._hit(searcher, hit.docnum, hit.score, None) for hit in results]
 
     def health(self) -> dict:
         opened = self._open()
@@ -141,39 +171,35 @@ class SearchService:
             return current
         index = open_index(path)
         schema = index.schema
+        searcher = index.searcher()
         opened = _Open(
             generation=path.name,
             index=index,
-            searcher=index.searcher(),
+            searcher=searcher,
             builder=QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer),
+            columns=self._columns_of(path.name, searcher),
         )
         if current is not None:
             current.searcher.close()
         self._local.opened = opened
         return opened
 
-    def _run(self, searcher: Searcher, query, built: BuiltQuery, request: SearchRequest):
-        sortedby = None
-        if request.sort == "date":
-            sortedby = [sorting.FieldFacet("published", reverse=True), sorting.ScoreFacet()]
-        return searcher.search(
-            query,
-            limit=request.page * request.size,
-            filter=built.filter,
-            mask=built.mask,
-            sortedby=sortedby,
-            groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS},
-            terms=True,
-        )
+    def _columns_of(self, generation: str, searcher: Searcher) -> Columns:
+        with self._columns_lock:
+            if generation not in self._columns:
+                self._columns = {generation: Columns(searcher.reader())}  # drops the old
+            return self._columns[generation]
 
     def _hit(
-        self, searcher: Searcher, hit: WhooshHit, built: BuiltQuery | None, highlight: bool
+        self,
+        searcher: Searcher,
+        docnum: int,
+        score: float,
+        spans: dict[str, list[tuple[int, int]]] | None,
     ) -> Hit:
-        stored = hit.fields()
+        stored = searcher.stored_fields(docnum)
         title, body = stored.get("title", ""), stored.get("body", "")
-        spans = {"title": [], "body": []}
-        if highlight and built is not None:
-            spans = {name: _spans(searcher, hit.docnum, name, built) for name in _WORD_FIELDS}
+        spans = spans or {"title": [], "body": []}
         return Hit(
             id=stored["id"],
             url=stored.get("url", ""),
@@ -184,22 +210,45 @@ class SearchService:
             source=stored.get("source", ""),
             author=stored.get("author", ""),
             published=_published(stored),
-            score=_relevance(hit.score),
+            score=float(score or 0.0),
         )
 
 
-def _relevance(score) -> float:
-    """Sorted by date, Whoosh gives the sort key; its last part is the negated score."""
-    if isinstance(score, tuple):
-        return float(-score[-1])
-    return float(score or 0.0)
+def _rank(
+    searcher: Searcher,
+    columns: Columns,
+    built: BuiltQuery,
+    docs: set[int],
+    factors: dict[int, float] | None,
+    depth: int,
+    sort: str,
+) -> list[tuple[int, float]]:
+    """The first ``depth`` of ``docs`` as (document number, score): by score (ties in
+    index order), or newest first (ties by score)."""
+    terms = built.ranking.subqueries
+    if sort == "date":
+        newest = columns.newest(docs, depth)
+        scored = top_documents(searcher, columns, terms, newest, factors, len(newest))
+        published = columns.published
+        return sorted(scored, key=lambda hit: (-published[hit[0]], -hit[1], hit[0]))[:depth]
+    return top_documents(searcher, columns, terms, docs, factors, depth)
 
 
-def _spans(searcher: Searcher, docnum: int, fieldname: str, built: BuiltQuery):
-    spans = term_spans(searcher, docnum, fieldname, built.word_terms)
-    for phrase in built.char_phrases:
-        spans += phrase_spans(searcher, docnum, _CHAR_FIELDS[fieldname], phrase)
-    return merge(spans)
+def _page_spans(searcher: Searcher, docnums: list[int], built: BuiltQuery):
+    """Marks for every document of a page: {docnum: {"title": spans, "body": spans}}."""
+    found: dict[int, dict[str, list]] = {d: {name: [] for name in _WORD_FIELDS} for d in docnums}
+    for name in _WORD_FIELDS:
+        parts = [term_spans(searcher, docnums, name, built.word_terms)]
+        parts += [
+            phrase_spans(searcher, docnums, _CHAR_FIELDS[name], phrase)
+            for phrase in built.char_phrases
+        ]
+        for part in parts:
+            for docnum, spans in part.items():
+                found[docnum][name].extend(spans)
+    return {
+        d: {name: merge(spans) for name, spans in fields.items()} for d, fields in found.items()
+    }
 
 
 def _check_paging(request: SearchRequest) -> None:
@@ -235,11 +284,8 @@ def _request_langs(langs: Iterable[str]) -> set[str]:
     return found
 
 
-def _facet(results, name: str) -> list[tuple[str, int]]:
-    counts = results.groups(name)
-    items = [
-        (_text(value), count) for value, count in counts.items() if value not in (None, b"", "")
-    ]
+def _facet(counts: Counter, name: str) -> list[tuple[str, int]]:
+    items = list(counts.items())
     if name == "month":
         items.sort(reverse=True)
     else:
@@ -272,7 +318,7 @@ def _suggestion(searcher: Searcher, query: str, built: BuiltQuery) -> str | None
         maxdist = 1 if len(surface) < 6 else 2
         found = [
             s
-            for s in corrector.suggest(surface, limit=3, maxdist=maxdist)
+            for s in corrector.suggest(surface, limit=3, maxdist=maxdist, prefix=1)
             if s.isascii() == latin and s != surface
         ]
         if found:

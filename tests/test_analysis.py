@@ -181,3 +181,31 @@ def test_korean_seed_terms_include_its_key_words(words):
     found = set(terms(words, KOREAN_SEED.read_text(encoding="utf-8")))
     assert {"합동작전사령부", "합동", "작전", "사령부", "주일미군", "확장억제", "icbm"} <= found
     assert {"를", "는", "에서", "했다"}.isdisjoint(found)
+
+
+def test_every_chinese_word_stands_in_the_character_view_as_its_bigrams(words, chars):
+    # The search matches a Chinese word by its characters alone (search/query.py), which
+    # finds every article the word view finds only while this holds.
+    from conftest import REPO
+
+    from search.query import _HAN_WORD
+
+    texts = [CHINESE_SEED.read_text(encoding="utf-8")]
+    articles = REPO / "demo" / "articles"
+    for path in sorted(articles.glob("*.jsonl")):
+        texts += path.read_text(encoding="utf-8").splitlines()[:40]
+    checked = 0
+    for text in texts:
+        at: dict[str, set[int]] = {}
+        for token in chars(text, positions=True):
+            at.setdefault(token.text, set()).add(token.pos)
+        for token in words(text, positions=True):
+            if not _HAN_WORD.fullmatch(token.text):
+                continue
+            bigrams = [token.text[i : i + 2] for i in range(len(token.text) - 1)]
+            starts = at.get(bigrams[0], set())
+            assert any(
+                all(start + k in at.get(b, ()) for k, b in enumerate(bigrams)) for start in starts
+            ), token.text
+            checked += 1
+    assert checked > 5000

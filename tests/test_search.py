@@ -127,6 +127,50 @@ def test_too_few_all_word_matches_fall_back_to_any_word(service):
     assert _search(service, "국방부 사령부 개편").mode == "all"
 
 
+def test_any_word_mode_ranks_by_how_many_words_match(service):
+    # One of two words: the ranking score times 0.5 + 0.5 * 1/2 (the other word adds no term).
+    both = {hit.id: hit.score for hit in _search(service, "사령부", size=100).results}
+    half = _search(service, "사령부 qxzvwk", size=100)
+    assert half.mode == "any"
+    assert half.total == len(both) == 32
+    for hit in half.results:
+        assert hit.score == pytest.approx(0.75 * both[hit.id], rel=1e-12)
+
+
+@pytest.mark.parametrize("q", ["사령부", "개편", "美日 安全", "사령부 없는낱말", "국방부 발표"])
+def test_a_smaller_page_is_the_start_of_a_bigger_one(service, q):
+    # Whoosh picked a different matcher for small top-N searches and scored them differently.
+    full = [(hit.id, hit.score) for hit in _search(service, q, size=100).results]
+    for size in (1, 3, 10):
+        page = _search(service, q, size=size).results
+        assert [(hit.id, hit.score) for hit in page] == full[:size]
+
+
+@pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
+def test_scores_are_whoosh_bm25f_of_the_query_terms(service, search_settings, q):
+    from whoosh.query import Or
+
+    from search.query import QueryBuilder, parse_query
+    from search.store import IndexStore, open_index
+
+    index = open_index(IndexStore(search_settings.index.path).current_path())
+    with index.searcher() as searcher:
+        schema = index.schema
+        built = QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer).build(
+            parse_query(q)
+        )
+        whoosh = {
+            searcher.stored_fields(hit.docnum)["id"]: hit.score
+            for hit in searcher.search(Or(built.ranking.subqueries), limit=None)
+        }
+    ours = _search(service, q, size=100).results
+    assert ours
+    for hit in ours:
+        assert hit.score == pytest.approx(whoosh[hit.id], rel=1e-9)
+    ordered = sorted(ours, key=lambda hit: -hit.score)
+    assert [hit.score for hit in ours] == [hit.score for hit in ordered]
+
+
 def test_question_mark_ends_a_question_and_is_no_wildcard(service):
     assert _ids(_search(service, "주일미군 사령부?")) == _ids(_search(service, "주일미군 사령부"))
     assert _ids(_search(service, "安全磋商？")) == _ids(_search(service, "安全磋商"))
