@@ -18,6 +18,8 @@ from whoosh.query import Term
 
 from indexer.build import rebuild, update
 from search.config import load_settings
+from search.models import SearchRequest
+from search.searcher import SearchService
 from search.stats import index_stats
 from search.store import IndexBusy, IndexStore
 
@@ -191,6 +193,13 @@ def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
         ("body", "吓阻"),
     ]:
         assert _found(settings, field, text) == _found(fresh, field, text), (field, text)
+    # Searches see the same articles: deleted and replaced ones are neither found nor counted.
+    served, rebuilt_service = SearchService(settings), SearchService(fresh)
+    for q in ["吓阻", "威慑", "사령부", '"합동작전사령부"', "사령부 -국회", "확장억제 OR 威慑"]:
+        a, b = served.search(SearchRequest(q=q)), rebuilt_service.search(SearchRequest(q=q))
+        assert (a.total, a.mode, a.facets) == (b.total, b.mode, b.facets), q
+        assert {hit.id for hit in a.results} == {hit.id for hit in b.results}, q
+    assert served.search(SearchRequest(q="吓阻")).total == 0
     updated = index_stats(IndexStore(settings.index.path).open_current())
     rebuilt = index_stats(IndexStore(fresh.index.path).open_current())
     assert (updated.documents, updated.by_lang, updated.by_source, updated.by_month) == (
