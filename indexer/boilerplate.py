@@ -36,7 +36,13 @@ _FOOTER_LINE = re.compile(
     r"|^(?:대표\s*)?(?:전화|tel|fax|팩스)\b"
     r"|^\d{5}\s+\S+[시도]\s"
     r"|^(?:责编|網編|网编|编辑|編輯|责任编辑|責任編輯)\s*[:：]"
-    r"|기자\s*구독|구독하기|^\(?(?:사진|그래픽|영상)\s*=\s*[^)]*\)?$",
+    r"|기자\s*구독|구독하기|^\(?(?:사진|그래픽|영상)\s*=\s*[^)]*\)?$"
+    # A line that is only a feed's timestamp: 2021-01-08T08:29:34Z, Sun, 10 Jan 2021 … GMT
+    r"|^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+    r"|^(?:mon|tue|wed|thu|fri|sat|sun), \d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}(?::\d{2})?"
+    r" (?:gmt|utc|[+-]\d{4})$"
+    # A blog's post meta line: categories, posted and updated dates, reading time
+    r"|(?:\d{4}年\d{1,2}月\d{1,2}日\s+){1,2}\d+\s+minutes?$",
     re.IGNORECASE,
 )
 _RELATED_HEADER = re.compile(

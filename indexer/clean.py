@@ -28,6 +28,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _PARAGRAPH = "\x00"
+_BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def html_to_text(html: str | Element) -> str:
@@ -78,6 +79,7 @@ def _links_only(element: Element) -> bool:
 def normalise_paragraphs(text: str) -> str:
     """Collapse spaces inside lines, trim lines, and separate paragraphs by one blank line."""
     text = _ZERO_WIDTH.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _BR_TAG.sub("\n", text)  # feeds that put HTML line breaks into plain text
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
         lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]

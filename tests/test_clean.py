@@ -150,3 +150,33 @@ def test_lines_repeated_across_a_source_are_found_and_dropped():
     repeated = repeated_lines(bodies, min_docs=5, min_share=0.5)
     assert repeated == {"많이 본 뉴스", "구독하고 혜택 받기"}
     assert drop_lines(bodies[0], repeated) == "기사 0 본문입니다."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2021-01-08T08:29:34Z",
+        "2021-01-09T15:24:40.692Z",
+        "2024-07-28 10:30",
+        "Sun, 10 Jan 2021 13:50:30 GMT",
+        "McCaffrey Newsletters , Opinion , 关于中国 2016年5月20日 2019年11月13日 0 Minutes",
+    ],
+)
+def test_timestamp_and_post_meta_lines_are_not_body(line):
+    text = f"美国总统拜登周五宣布新的制裁措施。\n\n{line}\n\n他说，这些措施将于下周生效。"
+    assert strip_boilerplate(text, trim_head=False) == (
+        "美国总统拜登周五宣布新的制裁措施。\n\n他说，这些措施将于下周生效。"
+    )
+
+
+def test_a_sentence_with_a_date_in_it_stays():
+    text = "2021年1月11日，美国加州圣迭戈，新冠疫苗超级接种站开放。\n\n接种规模每日5000人。"
+    assert strip_boilerplate(text, trim_head=False) == text
+
+
+def test_html_line_breaks_in_plain_text_become_line_breaks():
+    from indexer.clean import normalise_paragraphs
+
+    assert normalise_paragraphs("집행정지 결정 <br />등기사항으로<BR>적는다") == (
+        "집행정지 결정\n등기사항으로\n적는다"
+    )
