@@ -1,6 +1,7 @@
 """YAML-like front matter as archives write it, parsed by hand (no YAML library).
 
-Handles what the corpora use: ``key: value``, quoted strings, ``[a, b]`` lists,
+Handles what the corpora use: ``key: value``, quoted strings (also over several lines),
+``[a, b]`` lists,
 ``- item`` lists, ``key: |``/``>`` blocks and values continued on indented lines
 (including tab-indented multi-line authors). Anything else is reported, not guessed.
 """
@@ -51,11 +52,41 @@ def _parse(lines: list[str]) -> FrontMatter:
         if not match:
             raise SkipFile(f"malformed front matter: line {index + 1} is not 'key: value'")
         continued: list[str] = []
+        if _unclosed_quote(match["value"] or ""):
+            # A quoted value may run over lines, flush left: "title\n" (YAML folds the
+            # line breaks into spaces).
+            while index < len(lines):
+                continued.append(lines[index])
+                index += 1
+                if not _unclosed_quote(" ".join([match["value"], *continued])):
+                    break
+            else:
+                key = match["key"]
+                raise SkipFile(f"malformed front matter: the quote of {key!r} never closes")
         while index < len(lines) and (not lines[index].strip() or lines[index][0] in " \t"):
             continued.append(lines[index])
             index += 1
         meta[match["key"]] = _value(match["value"] or "", continued)
     return meta
+
+
+def _unclosed_quote(value: str) -> bool:
+    """Whether ``value`` opens a quoted string it does not close."""
+    value = value.strip()
+    if not value or value[0] not in "\"'":
+        return False
+    quote, index = value[0], 1
+    while index < len(value):
+        if quote == '"' and value[index] == "\\":
+            index += 2
+            continue
+        if value[index] == quote:
+            if quote == "'" and value[index + 1 : index + 2] == "'":  # '' inside '...'
+                index += 2
+                continue
+            return False
+        index += 1
+    return True
 
 
 def _value(first: str, continued: list[str]) -> str | list[str]:
@@ -97,9 +128,9 @@ def _scalar(text: str) -> str:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] == '"':
         try:
-            return str(json.loads(text))
+            return str(json.loads(text)).strip()
         except json.JSONDecodeError:
-            return text[1:-1]
+            return text[1:-1].strip()
     if len(text) >= 2 and text[0] == text[-1] == "'":
-        return text[1:-1].replace("''", "'")
+        return text[1:-1].replace("''", "'").strip()
     return text

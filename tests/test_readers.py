@@ -182,12 +182,31 @@ def test_markdown_body_drops_header_and_footer_lines():
     )
 
 
+def test_a_quoted_title_may_run_over_two_lines():
+    # As a feed mirror wrote 9 DW posts: the closing quote on the next line, flush left.
+    text = (
+        '---\nlayout: post\ntitle: "美四大科技巨头国会听证 提及中国\n"\n'
+        "date: 2020-07-30T11:53:53.000Z\nauthor: 德国之声\n---\n"
+        "美国四大科技巨头的首席执行官周三在国会作证。\n"
+    )
+    document = _one(text, "dw.md")
+    assert document.title == "美四大科技巨头国会听证 提及中国"
+    assert (document.author, document.published) == (
+        "德国之声",
+        datetime(2020, 7, 30, 11, 53, 53, tzinfo=UTC),
+    )
+    assert document.body == "美国四大科技巨头的首席执行官周三在国会作证。"
+
+
 def test_malformed_front_matter_is_reported_not_guessed():
     assert _read("---\ntitle: 제목\n\n본문만 있고 닫는 줄이 없다.\n", "bad.md") == [
         Skip("bad.md", "markdown: malformed front matter: no closing '---' line")
     ]
     assert _read("---\ntitle: x\nthis is not a key\n---\nbody\n", "bad2.md") == [
         Skip("bad2.md", "markdown: malformed front matter: line 3 is not 'key: value'")
+    ]
+    assert _read('---\ntitle: "x\ndate: 2024\n---\nbody\n', "bad3.md") == [
+        Skip("bad3.md", "markdown: malformed front matter: the quote of 'title' never closes")
     ]
 
 
