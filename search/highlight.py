@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from .matching import walk
+
 SNIPPET_CHARS = 240
 # Cut a fragment at a sentence end of any script (and at line ends).
 _SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
@@ -54,14 +56,7 @@ def _occurrences(searcher: Searcher, docnums: Iterable[int], fieldname: str, ter
         matcher = searcher.reader().postings(fieldname, term)
     except TermNotFound:
         return {}
-    found = {}
-    for docnum in sorted(docnums):
-        if not matcher.is_active():
-            break
-        matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            found[docnum] = matcher.value_as("characters")
-    return found
+    return {docnum: matcher.value_as("characters") for docnum in walk(matcher, docnums)}
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:

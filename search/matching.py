@@ -11,7 +11,7 @@ few candidates is walked by skipping to each candidate instead of being read who
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Or, Query, Term
@@ -37,31 +37,28 @@ def matching_docs(searcher: Searcher, query: Query) -> set[int]:
     return set(query.docs(searcher))
 
 
-def keep_matching(searcher: Searcher, query: Query, docs: Iterable[int]) -> set[int]:
-    """Those of ``docs`` that match ``query``, found by skipping along its postings."""
-    matcher = query.matcher(searcher, searcher.boolean_context())
-    kept = set()
-    for docnum in sorted(docs):
+def walk(matcher, docnums: Iterable[int]) -> Iterator[int]:
+    """Moves ``matcher`` to each of ``docnums`` in order and yields those it has; the
+    matcher stands on each yielded document (read its weight or values then)."""
+    for docnum in sorted(docnums):
         if not matcher.is_active():
-            break
+            return
         matcher.skip_to(docnum)
         if matcher.is_active() and matcher.id() == docnum:
-            kept.add(docnum)
-    return kept
+            yield docnum
 
 
 def keep_only(searcher: Searcher, query: Query, docs: set[int]) -> set[int]:
-    """``docs`` that match ``query`` (a date range)."""
+    """``docs`` that match ``query``: a long posting list is walked to each of them,
+    a short one read whole."""
     if estimate(searcher, query) > WALK_RATIO * len(docs):
-        return keep_matching(searcher, query, docs)
+        return set(walk(query.matcher(searcher, searcher.boolean_context()), docs))
     return docs & matching_docs(searcher, query)
 
 
 def drop_matching(searcher: Searcher, query: Query, docs: set[int]) -> set[int]:
-    """``docs`` without those matching ``query`` (exclusions, masks)."""
-    if estimate(searcher, query) > WALK_RATIO * len(docs):
-        return docs - keep_matching(searcher, query, docs)
-    return docs - matching_docs(searcher, query)
+    """``docs`` without those matching ``query`` (exclusions)."""
+    return docs - keep_only(searcher, query, docs)
 
 
 def word_counts(searcher: Searcher, words: list[Query]) -> Counter:
@@ -87,38 +84,50 @@ def _intersection(searcher: Searcher, subqueries: list[Query]) -> set[int]:
     for sub in ordered[1:]:
         if not found:
             break
-        if estimate(searcher, sub) > WALK_RATIO * len(found):
-            found = keep_matching(searcher, sub, found)
-        else:
-            found &= matching_docs(searcher, sub)
+        found = keep_only(searcher, sub, found)
     return found
 
 
 def _term_docs(searcher: Searcher, fieldname: str, text: str) -> set[int]:
     """A term's documents read block by block: ids only, without a matcher per posting."""
     found: set[int] = set()
+    for matcher, offset, deleted in leaf_postings(searcher, fieldname, text):
+        part: set[int] = set()
+        for ids, _ in posting_blocks(matcher):
+            part.update(ids)
+        part -= deleted
+        found |= {docnum + offset for docnum in part} if offset else part
+    return found
+
+
+def leaf_postings(searcher: Searcher, fieldname: str, text: str):
+    """(matcher, offset of the segment, its deleted documents) for each segment with
+    the term; the matcher is the segment's own, deleted documents not filtered out."""
     for reader, offset in searcher.reader().leaf_readers():
         try:
             matcher = reader.postings(fieldname, text)
         except TermNotFound:
             continue
-        deleted = set()
+        deleted: set[int] = set()
         if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
             deleted, matcher = matcher._ids, matcher.child
-        ids = _block_ids(matcher)
-        if ids is None:  # not Whoosh's own posting format: walk it
-            ids = list(matcher.all_ids())
-        part = set(ids) - deleted if deleted else set(ids)
-        found |= {docnum + offset for docnum in part} if offset else part
-    return found
+        yield matcher, offset, deleted
 
 
-def _block_ids(matcher) -> list[int] | None:
+def posting_blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """(document ids, weights) of a posting list, a block at a time (Whoosh's own format:
+    decoded per block, not per posting; any other format: walked, as one block)."""
     if not hasattr(matcher, "_read_ids"):
-        return None
-    ids: list[int] = []
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+        return
     while matcher.is_active():
         matcher._read_ids()
-        ids.extend(matcher._ids[matcher._i :])
+        matcher._read_weights()
+        start = matcher._i
+        yield matcher._ids[start:], matcher._weights[start:]
         matcher._next_block()
-    return ids

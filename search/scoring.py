@@ -17,12 +17,11 @@ import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import Term
-from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from .columns import Columns
+from .matching import leaf_postings, posting_blocks, walk
 
 
 @dataclass
@@ -103,45 +102,17 @@ def _stats(searcher: Searcher, terms: list[Term]) -> Iterator[_TermStats]:
         yield stats
 
 
-def _leaf_postings(searcher: Searcher, term: _TermStats):
-    for reader, offset in searcher.reader().leaf_readers():
-        try:
-            matcher = reader.postings(term.fieldname, term.text)
-        except TermNotFound:
-            continue
-        if isinstance(matcher, FilterMatcher):  # deleted documents are never in the set
-            matcher = matcher.child
-        yield matcher, offset, reader.doc_count_all()
-
-
 def _postings(searcher: Searcher, term: _TermStats) -> Iterator[tuple[int, float]]:
-    """Every (document number, weight) of ``term``, a block at a time."""
-    for matcher, offset, _ in _leaf_postings(searcher, term):
-        if not hasattr(matcher, "_read_ids"):  # not Whoosh's own posting format
-            while matcher.is_active():
-                yield matcher.id() + offset, matcher.weight()
-                matcher.next()
-            continue
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            start = matcher._i
-            ids, weights = matcher._ids[start:], matcher._weights[start:]
+    """Every (document number, weight) of ``term`` (deleted documents are never in the
+    set being scored, so they need no filtering)."""
+    for matcher, offset, _ in leaf_postings(searcher, term.fieldname, term.text):
+        for ids, weights in posting_blocks(matcher):
             for local, weight in zip(ids, weights, strict=True):
                 yield local + offset, weight
-            matcher._next_block()
 
 
 def _lookups(searcher: Searcher, term: _TermStats, docs: set[int]) -> Iterator[tuple[int, float]]:
     """(document number, weight) of ``term`` in each of ``docs`` that has it."""
-    ordered = sorted(docs)
-    for matcher, offset, count in _leaf_postings(searcher, term):
-        for docnum in ordered:
-            local = docnum - offset
-            if local < 0:
-                continue
-            if local >= count or not matcher.is_active():
-                break
-            matcher.skip_to(local)
-            if matcher.is_active() and matcher.id() == local:
-                yield docnum, matcher.weight()
+    matcher = searcher.reader().postings(term.fieldname, term.text)
+    for docnum in walk(matcher, docs):
+        yield docnum, matcher.weight()

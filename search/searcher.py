@@ -293,10 +293,6 @@ def _facet(counts: Counter, name: str) -> list[tuple[str, int]]:
     return items[:FACET_VALUES]
 
 
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def _published(stored: dict) -> datetime | None:
     value = stored.get("published")
     return value.replace(tzinfo=UTC) if isinstance(value, datetime) else None
