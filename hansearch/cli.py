@@ -123,7 +123,7 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     tty = sys.stdout.isatty()
     for rank, hit in enumerate(response.results, start=1):
-        published = hit.published.date().isoformat() if hit.published else "undated"
+        published = hit.published.text() if hit.published else "undated"
         print(f"{rank:>3}. {_terminal(hit.title_html, tty)}")
         source = _plain(hit.source) or "(no source)"
         print(f"     {source} · {published} · {_plain(hit.url or hit.id)}")

@@ -27,21 +27,39 @@ def zone_for(lang: str) -> tzinfo:
     return UTC
 
 
+# How an article states its date: a day only, a time without a zone (placed in the zone of
+# the article's language), or a time with its zone.
+DATE_ONLY, LOCAL_TIME, ZONED_TIME = "date", "local", "zoned"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(value: str, default_zone: tzinfo) -> datetime | None:
     """ISO 8601, RFC 2822 or local forms ("2024-07-28 오후 6:22:09").
 
     Dates written without a zone get ``default_zone``.
     """
+    parsed = parse_published(value, default_zone)
+    return parsed[0] if parsed else None
+
+
+def parse_published(value: str, default_zone: tzinfo) -> tuple[datetime, str] | None:
+    """The date of ``value`` (zone-aware) and how it was stated: DATE_ONLY, LOCAL_TIME or
+    ZONED_TIME. A date or time without a zone is placed in ``default_zone``."""
     value = value.strip()
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
+        form = DATE_ONLY if _ISO_DAY.match(value) else LOCAL_TIME
     except ValueError:
-        parsed = _rfc2822(value) or find_date(value, default_zone)
+        parsed, form = _rfc2822(value), ZONED_TIME
+        if parsed is None:
+            parsed, form = _find(value)
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=default_zone)
+    if parsed.tzinfo:
+        return parsed, ZONED_TIME
+    return parsed.replace(tzinfo=default_zone), LOCAL_TIME if form == ZONED_TIME else form
 
 
 def _rfc2822(value: str) -> datetime | None:
@@ -51,27 +69,25 @@ def _rfc2822(value: str) -> datetime | None:
         return None
 
 
-def find_date(text: str, zone: tzinfo | None) -> datetime | None:
-    """The first local-form date in ``text``, 12-hour 오전/오후 clock understood.
-
-    Without ``zone`` the result is naive, for the caller to place.
-    """
+def _find(text: str) -> tuple[datetime | None, str]:
+    """The first local-form date in ``text`` (naive), 12-hour 오전/오후 clock understood."""
     match = _LOCAL.search(text)
     if not match:
-        return None
+        return None, DATE_ONLY
     hour = int(match["H"] or 0)
     ampm = (match["ampm"] or match["ampm2"] or "").lower()
     if ampm:
         hour = hour % 12 + (12 if ampm in _AFTERNOON else 0)
+    form = LOCAL_TIME if match["H"] else DATE_ONLY
     try:
-        return datetime(
+        found = datetime(
             int(match["y"]),
             int(match["m"]),
             int(match["d"]),
             hour,
             int(match["M"] or 0),
             int(match["S"] or 0),
-            tzinfo=zone,
         )
     except ValueError:
-        return None
+        return None, form
+    return found, form

@@ -12,7 +12,9 @@ class Document:
     """A news article, cleaned and ready to index.
 
     ``id`` is stable across rebuilds: the canonical URL when there is one, else the path
-    relative to the corpus folder. ``published`` is timezone-aware or None.
+    relative to the corpus folder. ``published`` is timezone-aware, in the article's own
+    UTC offset, or None; ``published_form`` says how the article states it: "date" (a day,
+    no time), "local" (a time without a zone, placed in its language's zone) or "zoned".
     """
 
     id: str
@@ -23,6 +25,7 @@ class Document:
     source: str = ""
     author: str = ""
     published: datetime | None = None
+    published_form: str = ""
     tags: list[str] = field(default_factory=list)
     path: str = ""
     content_hash: str = ""
@@ -30,6 +33,8 @@ class Document:
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
             raise ValueError(f"published must be timezone-aware: {self.published!r}")
+        if self.published is not None and not self.published_form:
+            self.published_form = "zoned"
         if not self.content_hash:
             self.content_hash = content_hash(self.title, self.body)
 

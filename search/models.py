@@ -37,6 +37,36 @@ class SearchRequest:
     highlight: bool = True
 
 
+@dataclass(frozen=True)
+class Published:
+    """When an article was published, as it states it: ``at`` is in the article's own UTC
+    offset; ``form`` is "date" (a day, no time), "local" (a time stated without a zone,
+    placed in the zone of the article's language) or "zoned" (a time with its zone)."""
+
+    at: datetime
+    form: str = "zoned"
+
+    @property
+    def day(self) -> date:
+        """The day of publication where the article was published."""
+        return self.at.date()
+
+    def iso(self) -> str:
+        """For programs: a plain date, or the time with the article's offset."""
+        return self.day.isoformat() if self.form == "date" else self.at.isoformat()
+
+    def text(self) -> str:
+        """For people: 2026-06-10, 2025-12-29 00:00, or 2026-06-10 08:30 UTC+08:00."""
+        if self.form == "date":
+            return self.day.isoformat()
+        shown = self.at.strftime("%Y-%m-%d %H:%M")
+        if self.form != "zoned":
+            return shown
+        offset = self.at.strftime("%z")
+        zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
+        return f"{shown} {zone}"
+
+
 @dataclass
 class Hit:
     id: str
@@ -47,7 +77,7 @@ class Hit:
     lang: str
     source: str
     author: str
-    published: datetime | None
+    published: Published | None
     score: float
 
 
@@ -73,7 +103,7 @@ class StoredDocument:
     lang: str
     source: str
     author: str
-    published: datetime | None
+    published: Published | None
     tags: list[str]
 
 
@@ -105,7 +135,7 @@ def hit_to_dict(hit: Hit) -> dict:
         "lang": hit.lang,
         "source": hit.source,
         "author": hit.author,
-        "published": hit.published.isoformat() if hit.published else None,
+        "published": hit.published.iso() if hit.published else None,
         "score": round(hit.score, 4),
     }
 
@@ -119,6 +149,6 @@ def document_to_dict(doc: StoredDocument) -> dict:
         "lang": doc.lang,
         "source": doc.source,
         "author": doc.author,
-        "published": doc.published.isoformat() if doc.published else None,
+        "published": doc.published.iso() if doc.published else None,
         "tags": doc.tags,
     }

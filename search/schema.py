@@ -31,6 +31,9 @@ def build_schema(dictionaries: UserDictionaries | None = None) -> Schema:
         source=ID(stored=True, sortable=True),
         author=ID(stored=True),
         published=DATETIME(stored=True, sortable=True),
+        # The date as the article states it: its own UTC offset, and whether it has a time.
+        published_local=STORED(),
+        published_form=STORED(),
         month=ID(stored=True, sortable=True),
         day=ID(),
         tags=KEYWORD(stored=True, commas=True, scorable=True),
@@ -58,6 +61,8 @@ def document_fields(doc: Document) -> dict[str, Any]:
     if doc.published is not None:
         # Whoosh stores naive datetimes; they are always UTC here.
         fields["published"] = doc.published.astimezone(UTC).replace(tzinfo=None)
+        fields["published_local"] = doc.published.isoformat()
+        fields["published_form"] = doc.published_form
         # Months and days as the article's own readers count them, for facets and filters.
         fields["month"] = doc.published.strftime("%Y-%m")
         fields["day"] = doc.published.strftime("%Y-%m-%d")

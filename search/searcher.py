@@ -26,6 +26,7 @@ from .models import (
     MAX_RESULT_DEPTH,
     SORTS,
     Hit,
+    Published,
     SearchError,
     SearchRequest,
     SearchResponse,
@@ -293,9 +294,14 @@ def _facet(counts: Counter, name: str) -> list[tuple[str, int]]:
     return items[:FACET_VALUES]
 
 
-def _published(stored: dict) -> datetime | None:
+def _published(stored: dict) -> Published | None:
+    """The stored date as the article states it (indexes built before the article's own
+    offset was kept give the UTC instant)."""
+    local = stored.get("published_local")
+    if local:
+        return Published(datetime.fromisoformat(local), stored.get("published_form", "zoned"))
     value = stored.get("published")
-    return value.replace(tzinfo=UTC) if isinstance(value, datetime) else None
+    return Published(value.replace(tzinfo=UTC)) if isinstance(value, datetime) else None
 
 
 def _suggestion(searcher: Searcher, query: str, built: BuiltQuery) -> str | None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from whoosh.index import Index
 
+from .columns import Columns
+
 
 @dataclass
 class IndexStats:
@@ -17,14 +19,16 @@ class IndexStats:
 
 
 def index_stats(ix: Index) -> IndexStats:
-    """Counts over live documents, read from the sortable columns (no stored text loaded)."""
-    counters = {"lang": Counter(), "source": Counter(), "month": Counter()}
+    """Counts over live documents, read from the sortable columns (no stored text loaded).
+    Documents without a value (no date, no source) are counted under ""."""
     with ix.reader() as reader:
-        columns = {name: reader.column_reader(name) for name in counters}
-        documents = 0
-        for docnum in reader.all_doc_ids():
-            documents += 1
-            for name, column in columns.items():
-                value = column[docnum]
-                counters[name][(value.decode() if isinstance(value, bytes) else value) or ""] += 1
-    return IndexStats(documents, counters["lang"], counters["source"], counters["month"])
+        columns = Columns(reader)
+        live = list(reader.all_doc_ids())
+    counters = []
+    for name in ("lang", "source", "month"):
+        counts = columns.counts(name, live)
+        missing = len(live) - sum(counts.values())
+        if missing:
+            counts[""] += missing
+        counters.append(counts)
+    return IndexStats(len(live), *counters)

@@ -241,7 +241,7 @@ def test_pages_are_disjoint_and_cover_every_result(service):
 
 def test_sort_by_date_puts_the_newest_first(service):
     results = _search(service, "사령부", sort="date", size=100).results
-    dates = [hit.published for hit in results]
+    dates = [hit.published.at for hit in results]
     assert dates == sorted(dates, reverse=True)
     assert results[0].id == KOREAN_SEED_ID
     assert all(hit.score > 0 for hit in results)

@@ -46,9 +46,12 @@ def _text(description: str) -> dict:
 
 _NULLABLE_TIME = {
     "type": "string",
-    "format": "date-time",
     "nullable": True,
-    "description": "ISO 8601 with its UTC offset; null when the article has no date",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}],
+    "description": "As the article states it: a plain date (2026-06-10) when it gives no time,"
+    " else ISO 8601 with the article's own UTC offset (2025-12-29T00:00:00+09:00; a time"
+    " stated without a zone is placed in the zone of the article's language);"
+    " null when the article has no date",
 }
 
 _SCHEMAS = {

@@ -35,6 +35,7 @@ from search.models import (
     MAX_RESULT_DEPTH,
     SORTS,
     Hit,
+    Published,
     SearchError,
     SearchRequest,
     SearchResponse,
@@ -244,16 +245,17 @@ def language_name(code: str) -> str:
 
 
 @pages.app_template_filter()
-def day(published: datetime | None) -> str:
-    return published.astimezone(UTC).date().isoformat() if published else ""
+def day(published: Published | None) -> str:
+    """The date and time as the article states them (see ``Published.text``)."""
+    return published.text() if published else ""
 
 
 @pages.app_template_filter()
-def age(published: datetime | None, now: datetime | None = None) -> str:
+def age(published: Published | None, now: datetime | None = None) -> str:
     """How long ago, in the largest unit that is at least one: "3 days ago", "2 years ago"."""
     if published is None:
         return ""
-    days = ((now or datetime.now(UTC)) - published).days
+    days = ((now or datetime.now(UTC)) - published.at).days
     if days < 0:
         return "in the future"
     for unit, length in (("year", 365), ("month", 30), ("week", 7), ("day", 1)):

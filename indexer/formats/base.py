@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from search.analysis.language import detect_language
 from search.document import Document
 
-from ..dates import parse_date, zone_for
+from ..dates import LOCAL_TIME, ZONED_TIME, parse_published, zone_for
 from ..dedupe import canonical_url
 from ..skip import Skip
 
@@ -79,11 +79,7 @@ def make_document(
     title = " ".join(title.split())
     body = _without_title(body, title)
     lang = normalise_lang(lang, f"{title}\n{body}")
-    zone = zone_for(lang)
-    if isinstance(published, str):
-        published = parse_date(published, zone)
-    elif published is not None and published.tzinfo is None:
-        published = published.replace(tzinfo=zone)
+    published, published_form = _published(published, zone_for(lang))
     return Document(
         id=doc_id or canonical_url(url) or path,
         title=title,
@@ -93,9 +89,23 @@ def make_document(
         source=source.strip(),
         author=author.strip(),
         published=published,
+        published_form=published_form,
         tags=list(dict.fromkeys(t.strip() for t in tags if t and t.strip())),
         path=path,
     )
+
+
+def _published(value: str | datetime | None, zone: tzinfo) -> tuple[datetime | None, str]:
+    """The publication date and how the article states it (see ``indexer.dates``); a date
+    or time without a zone is placed in ``zone``, the zone of the article's language."""
+    if isinstance(value, str):
+        parsed = parse_published(value, zone)
+        return parsed if parsed else (None, "")
+    if value is None:
+        return None, ""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone), LOCAL_TIME
+    return value, ZONED_TIME
 
 
 _CHINESE_TAGS = {

@@ -12,7 +12,6 @@ from search.document import Document
 from ..boilerplate import strip_boilerplate
 from ..byline import extract_byline
 from ..clean import normalise_paragraphs
-from ..dates import find_date
 from ..skip import Skip
 from .base import Format, FormatOptions, make_document
 
@@ -44,7 +43,7 @@ def read(text: str, path: str, options: FormatOptions) -> Iterator[Document | Sk
     published = None
     for index, line in enumerate(rest[:_DATE_LINES]):
         if _PUBLISHED.match(line) and published is None:
-            published = find_date(line, None)
+            published = line[_PUBLISHED.match(line).end() - 1 :]
             rest[index] = ""
         elif _UPDATED.match(line) or _PUBLISHED.match(line):
             rest[index] = ""
