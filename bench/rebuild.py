@@ -50,6 +50,7 @@ from whoosh.writing import SegmentWriter
 from indexer.build import WRITER_LIMIT_MB, read_options, worker_count
 from indexer.formats.jsonl import sniff as looks_like_jsonl
 from indexer.furniture import learn_furniture, without_furniture
+from indexer.skip import Skip
 from indexer.units import plan_units, read_unit
 from search.analysis import char_analyzer, load_user_dictionaries, word_analyzer
 from search.config import load_settings
@@ -313,7 +314,8 @@ def _floor_worker(options, furniture, dictionaries, analyse: bool, tasks, result
                 if item is None:
                     break
                 if not isinstance(item[1], Document):
-                    skips.append((item[1].path, item[1].reason))
+                    if isinstance(item[1], Skip):  # not a Notice: that document is read
+                        skips.append((item[1].path, item[1].reason))
                     continue
                 docs += 1
                 text_bytes += len(doc.title.encode()) + len(doc.body.encode())
@@ -395,7 +397,7 @@ def phase_a(config: Path, workers: int) -> dict:
     plan = plan_units(settings.corpus.paths, options)
     plan_s = time.perf_counter() - started
     started = time.perf_counter()
-    furniture = learn_furniture(plan, options)
+    furniture = learn_furniture(plan, options, workers)
     furniture_s = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     serial_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
@@ -419,7 +421,7 @@ def phase_a(config: Path, workers: int) -> dict:
         "workers": workers,
         "plan_s": plan_s,
         "furniture_s": furniture_s,
-        "furniture_lines": {source: len(lines) for source, lines in furniture.items()},
+        "furniture_lines": {source: len(lines) for source, lines in furniture.lines.items()},
         "serial_cpu_s": serial_cpu,
         "read": {**read, "wall_s": serial + read["seconds"], "cpu_s": serial_cpu + read["cpu_s"]},
         "analysis": {

@@ -14,9 +14,18 @@ in these stages, one after another in the same process, so each feature's cost s
                   any word, total and facets over all matches, top 10
   +highlights     SearchService.search as the API runs it
 
-With --load, `hansearch serve` runs on a free port and 4, 16 and 64 concurrent clients
-send the queries for --seconds each; requests/s, latency percentiles and errors are
-reported, with the peak memory of the server's processes.
+With --load, `hansearch serve` runs on a free port and, for --seconds each:
+
+  uncached        4, 16 and 64 clients send the queries, uniformly, the answer cache off
+  skewed          4, 16 and 64 clients send a realistic log: Zipf over the queries (a few
+                  make most of the traffic) plus one in four unique (a word pair never
+                  asked before), the answer cache on
+  overload        16 clients loop the most expensive query the limits allow (1,000
+                  characters of the commonest words of both languages, size=100) while 4
+                  clients send ordinary queries: the ordinary ones must keep answering
+
+Requests/s and latency percentiles of answered requests, the deliberate 503s (busy) and
+any other error are reported, with the peak memory of the server's processes.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +48,7 @@ from pathlib import Path
 from whoosh import sorting
 from whoosh.query import And, Term
 
+from search.cache import AnswerCache
 from search.config import load_settings
 from search.models import SearchError, SearchRequest
 from search.query import parse_query
@@ -48,7 +59,11 @@ RESULTS = Path(__file__).parent / "results"
 
 def make_queries(service: SearchService, count: int, seed: int) -> list[str]:
     """Key words of random titles: one to four words, about one in five quoted."""
-    opened = service._open()
+    with service._using() as opened:
+        return _queries_from_titles(opened, count, seed)
+
+
+def _queries_from_titles(opened, count: int, seed: int) -> list[str]:
     searcher, words = opened.searcher, opened.builder.words
     rng = random.Random(seed)
     by_lang: dict[str, list[str]] = {"ko": [], "zh": []}
@@ -89,7 +104,13 @@ def _searchable(builder, q: str) -> bool:
 
 
 def time_stages(service: SearchService, queries: list[str]) -> dict[str, list[float]]:
-    opened = service._open()
+    """Each query through each stage (the answer cache off: every search is computed)."""
+    service.cache = AnswerCache(0)
+    with service._using() as opened:
+        return _time_stages(service, opened, queries)
+
+
+def _time_stages(service: SearchService, opened, queries: list[str]) -> dict[str, list[float]]:
     searcher, builder = opened.searcher, opened.builder
     stages: dict[str, list[float]] = {
         "whoosh": [],
@@ -122,73 +143,181 @@ def summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def load_test(config: Path, queries: list[str], seconds: float) -> dict:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hansearch", "--config", str(config), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    peak = {"rss_mb": 0.0}
-    stop = threading.Event()
-    sampler = threading.Thread(target=_sample_rss, args=(server.pid, peak, stop), daemon=True)
-    sampler.start()
-    try:
-        _wait_for(f"{base}/api/health", 120)
-        for q in queries[:20]:  # warm every worker
-            _get(f"{base}/api/search?q={urllib.parse.quote(q)}")
-        report = {}
+def load_test(config: Path, queries: list[str], seconds: float, expensive: str) -> dict:
+    report = {}
+    with _server(config, {"HANSEARCH_SERVER_CACHE_MB": "0"}) as (base, peak):
+        report["uncached"] = {}
         for clients in (4, 16, 64):
-            report[clients] = _hammer(base, queries, clients, seconds)
-            print(f"  {clients:>3} clients: {report[clients]}", flush=True)
-        report["server_peak_rss_mb"] = peak["rss_mb"]
-        return report
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
+            row = _hammer(base, lambda rng: rng.choice(queries), clients, seconds)
+            report["uncached"][clients] = row
+            print(f"  uncached {clients:>3} clients: {row}", flush=True)
+        report["overload"] = _overload(base, queries, expensive, seconds)
+        print(f"  overload: {report['overload']}", flush=True)
+        report["uncached_peak_rss_mb"] = peak["rss_mb"]
+    with _server(config, {}) as (base, peak):
+        pick = _skewed(queries)
+        report["skewed"] = {}
+        for clients in (4, 16, 64):
+            row = _hammer(base, pick, clients, seconds)
+            report["skewed"][clients] = row
+            print(f"  skewed (cache on) {clients:>3} clients: {row}", flush=True)
+        report["skewed_peak_rss_mb"] = peak["rss_mb"]
+    return report
 
 
-def _hammer(base: str, queries: list[str], clients: int, seconds: float) -> dict:
+class _server:
+    """``hansearch serve`` on a free port with extra environment; (base URL, peak memory)."""
+
+    def __init__(self, config: Path, env: dict[str, str]) -> None:
+        import os
+
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hansearch",
+                "--config",
+                str(config),
+                "serve",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **env},
+        )
+        self.peak = {"rss_mb": 0.0}
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        base = f"http://127.0.0.1:{self.port}"
+        threading.Thread(
+            target=_sample_rss, args=(self.process.pid, self.peak, self.stop), daemon=True
+        ).start()
+        _wait_for(f"{base}/api/health", 180)
+        return base, self.peak
+
+    def __exit__(self, *_):
+        self.stop.set()
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def _skewed(queries: list[str]):
+    """A query log: Zipf (s = 1) over the queries, and one request in four a query never
+    seen before (two random words of different queries)."""
+    weights = [1 / rank for rank in range(1, len(queries) + 1)]
+    words = [w for q in queries for w in q.strip('"').split()]
+
+    def pick(rng: random.Random) -> str:
+        if rng.random() < 0.25:
+            return f"{rng.choice(words)} {rng.choice(words)} {rng.randrange(10**6)}"
+        return rng.choices(queries, weights)[0]
+
+    return pick
+
+
+def _overload(base: str, queries: list[str], expensive: str, seconds: float) -> dict:
+    """16 clients loop the most expensive query while 4 send ordinary ones."""
+    results: dict = {}
+    threads = [
+        threading.Thread(
+            target=lambda: results.__setitem__(
+                "expensive", _hammer(base, lambda rng: expensive, 16, seconds, size=100)
+            )
+        ),
+        threading.Thread(
+            target=lambda: results.__setitem__(
+                "ordinary", _hammer(base, lambda rng: rng.choice(queries), 4, seconds)
+            )
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _hammer(base: str, pick, clients: int, seconds: float, size: int = 10) -> dict:
+    """``clients`` threads each sending ``pick(rng)`` queries for ``seconds``."""
     latencies: list[float] = []
+    refused: list[float] = []
     errors: list[str] = []
+    timed_out = 0
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def client(number: int) -> None:
+        nonlocal timed_out
         rng = random.Random(number)
         while time.monotonic() < deadline:
-            q = rng.choice(queries)
+            q = pick(rng)
             started = time.perf_counter()
             try:
-                status = _get(f"{base}/api/search?q={urllib.parse.quote(q)}")
-                if status != 200:
-                    raise RuntimeError(f"HTTP {status}")
+                status, body = _fetch(f"{base}/api/search?size={size}&q={urllib.parse.quote(q)}")
             except Exception as error:  # every failure is counted, none stops the run
                 with lock:
-                    errors.append(str(error))
+                    errors.append(repr(error)[:120])
                 continue
+            took = time.perf_counter() - started
             with lock:
-                latencies.append(time.perf_counter() - started)
+                if status == 200:
+                    latencies.append(took)
+                    timed_out += b'"timed_out":true' in body
+                elif status == 503 and b'"busy"' in body:
+                    refused.append(took)
+                else:
+                    errors.append(f"HTTP {status}")
 
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client, range(clients)))
     elapsed = time.monotonic() - started
     return {
-        "requests": len(latencies),
+        "answered": len(latencies),
         "rps": round(len(latencies) / elapsed, 1),
-        **{k: round(v, 1) for k, v in summary(latencies).items()},
+        **{k: round(v, 1) for k, v in summary(latencies or [0.0]).items()},
+        "timed_out": timed_out,
+        "busy_503": len(refused),
+        "busy_503_max_ms": round(max(refused, default=0.0) * 1000, 1),
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:3],
     }
 
 
+def _fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def expensive_query(service: SearchService) -> str:
+    """1,000 characters of the commonest words of Korean and Chinese articles."""
+    with service._using() as opened:
+        reader = opened.searcher.reader()
+        common = sorted(
+            (
+                (info.doc_frequency(), text.decode() if isinstance(text, bytes) else text)
+                for text, info in reader.iter_field("body")
+            ),
+            reverse=True,
+        )
+    korean = [t for _, t in common if "가" <= t[0] <= "힣" and len(t) >= 2][:200]
+    chinese = [t for _, t in common if "\u4e00" <= t[0] <= "\u9fff" and len(t) >= 2][:200]
+    words, query = [w for pair in zip(korean, chinese, strict=False) for w in pair], ""
+    for word in words:
+        if len(query) + len(word) + 1 > 1000:
+            break
+        query = f"{query} {word}".strip()
+    return query
+
+
 def _get(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        response.read()
-        return response.status
+    return _fetch(url)[0]
 
 
 def _wait_for(url: str, timeout: float) -> None:
@@ -265,8 +394,10 @@ def main() -> None:
             f" {statistics.median(seconds) / base:>8.1f}x"
         )
     if args.load:
-        print("\nHTTP load (hansearch serve):")
-        report["load"] = load_test(args.config, queries, args.seconds)
+        expensive = expensive_query(service)
+        print(f"\nthe most expensive query: {len(expensive)} characters: {expensive[:60]}…")
+        print("HTTP load (hansearch serve):")
+        report["load"] = load_test(args.config, queries, args.seconds, expensive)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "search_latency.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
 

@@ -15,10 +15,11 @@ from indexer.build import BuildError, BuildReport, rebuild, update
 from search.analysis import char_analyzer, load_user_dictionaries, word_analyzer
 from search.analysis.dictionaries import DictionaryError
 from search.config import ConfigError, Settings, load_settings
+from search.integrity import GenerationDamaged, damage, has_checksums
 from search.models import MAX_PAGE_SIZE, SearchError, SearchRequest, response_to_dict
 from search.searcher import SearchService
 from search.stats import index_stats
-from search.store import IndexBusy, IndexNotFound, IndexStore
+from search.store import INDEX_FAULTS, IndexBusy, IndexNotFound, IndexStore, IndexUnavailable
 
 SHOWN_SKIPS = 20
 MODES = {"all": "every word matched", "any": "too few had every word: any word matched"}
@@ -35,14 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, DictionaryError, SearchError) as exc:
         print(f"hansearch: {exc}", file=sys.stderr)
         return 2
-    except (IndexBusy, IndexNotFound) as exc:
+    except (IndexBusy, IndexNotFound, IndexUnavailable) as exc:
         print(f"hansearch: {exc}", file=sys.stderr)
         return 3
     except BrokenPipeError:
         # The reader went away (`hansearch search ... | head`): stop quietly, as `cat` does.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (BuildError, OSError) as exc:
+    except (BuildError, GenerationDamaged, OSError) as exc:
         print(f"hansearch: {args.command} failed: {exc}", file=sys.stderr)
         print("hansearch: the serving index is unchanged", file=sys.stderr)
         return 1
@@ -71,12 +72,23 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="print JSON lines")
     analyze.set_defaults(run=_analyze)
 
+    shrink = argparse.ArgumentParser(add_help=False)
+    shrink.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="switch in the new index even if it holds far fewer documents than the serving one",
+    )
     commands.add_parser(
-        "rebuild", parents=[config], help="build a new index from the whole corpus, then switch"
+        "rebuild",
+        parents=[config, shrink],
+        help="build a new index from the whole corpus, then switch",
     ).set_defaults(run=_rebuild)
     commands.add_parser(
-        "update", parents=[config], help="index new and changed files, drop deleted ones"
+        "update", parents=[config, shrink], help="index new and changed files, drop deleted ones"
     ).set_defaults(run=_update)
+    commands.add_parser(
+        "verify", parents=[config], help="check that the serving index's files are intact"
+    ).set_defaults(run=_verify)
     commands.add_parser(
         "stats", parents=[config], help="documents by language, source and month"
     ).set_defaults(run=_stats)
@@ -160,25 +172,53 @@ def _plain(text: str) -> str:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from web.serve import serve  # gunicorn and Flask only for this command
+    from web.serve import CannotListen, serve  # gunicorn and Flask only for this command
 
-    serve(settings, host=args.host, port=args.port)
+    try:
+        serve(settings, host=args.host, port=args.port)
+    except CannotListen as exc:
+        print(f"hansearch: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    _print_report("rebuild", rebuild(settings), settings)
+    _print_report("rebuild", rebuild(settings, allow_shrink=args.allow_shrink), settings)
     return 0
 
 
 def _update(settings: Settings, args: argparse.Namespace) -> int:
-    _print_report("update", update(settings), settings)
+    _print_report("update", update(settings, allow_shrink=args.allow_shrink), settings)
     return 0
 
 
+def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    generation = IndexStore(settings.index.path).current_path()
+    if not has_checksums(generation):
+        print(
+            f"generation {generation.name} was written before checksums were kept:"
+            " it cannot be verified (a rebuild records them)"
+        )
+        return 0
+    problems = damage(generation)
+    if not problems:
+        print(f"generation {generation.name}: every file is intact")
+        return 0
+    print(f"generation {generation.name} is damaged:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    print("build a new index from the corpus with 'hansearch rebuild'", file=sys.stderr)
+    return 1
+
+
 def _print_report(command: str, report: BuildReport, settings: Settings) -> None:
-    rate = report.indexed / report.seconds if report.seconds else 0.0
-    megabytes = report.text_bytes / 1e6
+    if not report.changed:
+        print(
+            f"{command}: nothing changed in the corpus; generation {report.generation}"
+            f" keeps serving {report.indexed:,} documents from {settings.index.path}"
+        )
+        _print_skips(report)
+        return
     print(f"{command}: generation {report.generation} is now serving from {settings.index.path}")
     print(f"  documents indexed   {report.indexed:,}")
     if command == "update":
@@ -187,19 +227,38 @@ def _print_report(command: str, report: BuildReport, settings: Settings) -> None
         print(f"  removed             {report.removed:,}")
     print(f"  duplicates dropped  {report.duplicates:,}")
     print(f"  skipped             {len(report.skipped):,}")
-    print(
-        f"  time                {report.seconds:.1f} s ({rate:,.0f} docs/s, "
-        f"{megabytes / report.seconds if report.seconds else 0:.2f} MB/s of text read)"
-    )
+    print(f"  notices             {len(report.notices):,}")  # indexed, something replaced
+    # A rate only where documents were read and analysed, over a time worth dividing by.
+    analysed = report.indexed if command == "rebuild" else report.added + report.replaced
+    rate = ""
+    if analysed and report.seconds >= 1:
+        rate = (
+            f" ({analysed / report.seconds:,.0f} docs/s,"
+            f" {report.text_bytes / 1e6 / report.seconds:.2f} MB/s of text)"
+            if report.text_bytes
+            else f" ({analysed / report.seconds:,.0f} docs/s)"
+        )
+    print(f"  time                {report.seconds:.1f} s{rate}")
+    _print_skips(report)
+
+
+def _print_skips(report: BuildReport) -> None:
     for skip in report.skipped[:SHOWN_SKIPS]:
         print(f"  skipped {skip.path}: {skip.reason}")
     if len(report.skipped) > SHOWN_SKIPS:
         print(f"  … and {len(report.skipped) - SHOWN_SKIPS:,} more skipped files or lines")
+    for notice in report.notices[:SHOWN_SKIPS]:
+        print(f"  notice {_plain(notice.path)}: {_plain(notice.message)}")
+    if len(report.notices) > SHOWN_SKIPS:
+        print(f"  … and {len(report.notices) - SHOWN_SKIPS:,} more notices")
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
     store = IndexStore(settings.index.path)
-    stats = index_stats(store.open_current())
+    try:
+        stats = index_stats(store.open_current())
+    except INDEX_FAULTS as error:
+        raise IndexUnavailable(f"the index cannot be read: {error!r}") from None
     print(f"generation {store.current_name()}: {stats.documents:,} documents")
     for title, counter in (
         ("language", stats.by_lang),

@@ -42,9 +42,18 @@ _FOOTER_LINE = re.compile(
     r"|^(?:mon|tue|wed|thu|fri|sat|sun), \d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}(?::\d{2})?"
     r" (?:gmt|utc|[+-]\d{4})$"
     # A blog's post meta line: categories, posted and updated dates, reading time
-    r"|(?:\d{4}年\d{1,2}月\d{1,2}日\s+){1,2}\d+\s+minutes?$",
+    r"|(?:\d{4}年\d{1,2}月\d{1,2}日\s+){1,2}\d+\s+minutes?$"
+    # A feed's "20/01/2021 - 20:31" line; Drupal's "NAME 在 星期日, 02/11/2018 - 18:20 提交"
+    r"|^\d{1,2}/\d{1,2}/\d{4} - \d{1,2}:\d{2}$"
+    r"|在 ?星期[一二三四五六日天], ?\d{1,2}/\d{1,2}/\d{4} - \d{1,2}:\d{2} 提交$"
+    # Embeds, invitations to subscribe, and an image's bare file name left as its caption
+    r"|^embed from getty images$"
+    r"|^[(（]?(?:欢迎|歡迎)[^，,。）)]{0,8}(?:订阅|訂閱)"
+    r"|^[\w.-]{1,120}\.(?:jpe?g|png|gif|webp|bmp)$",
     re.IGNORECASE,
 )
+# The "......more" a feed puts after an item it cut short (the dots stay, as the cut shows)
+_MORE_LINK = re.compile(r"(?:(?<=\.\.\.)|(?<=…))[ \t]*more$", re.IGNORECASE)
 _RELATED_HEADER = re.compile(
     r"^[\s#*■▶▷\[【]*(?:延伸閱讀|延伸阅读|相关阅读|相關閱讀|相关新闻|相關新聞|相关文章|相關文章|推荐阅读|推薦閱讀"
     r"|更多阅读|您可能感兴趣的文章|你可能感兴趣的文章|热门文章|related(?: articles| stories)?"
@@ -56,13 +65,16 @@ _INLINE_FOOTER = re.compile(
     r"|기사문의 및 제보|제보는 카카오톡|\[?copyright\b"
     r"|[ⓒ©][^.。]{0,40}(?:all rights|무단|版权|版權)"
     r"|all rights reserved|무단\s*전재|재배포\s*금지|전문보기\s*:|원문 보기|더보기\s*\(https?://"
-    r"|(?:#[^\s#]{1,30}\s+)+#[^\s#]{1,30}\s*$"
+    r"|#[^\s#]{1,30}+(?:\s++#[^\s#]{1,30}+)++\s*$"
     r"|[(（]\s*(?:編輯|编辑|責任編輯|责任编辑|記者|记者|編譯|编译|譯者|译者)\s*[:：][^)）]{1,30}[)）]\s*\d{0,8}\s*$"
     r"|\*?\s*재판매\s*및\s*DB\s*금지"
-    r"|[가-힣]{2,4}\s*(?:기자|특파원)\s*[(\[<]?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[)\]>]?.{0,20}$"
-    r"|\s*\S*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*(?:\(END\))?\s*$",
+    r"|[가-힣]{2,4}\s*(?:기자|특파원)\s*[(\[<]?[\w.+-]++@(?>[\w-]+(?:\.[\w-]+)+)[)\]>]?.{0,20}$"
+    # an e-mail address ending the line, cut from the start of its word
+    r"|(?<!\S)\S*[\w.+-]@(?>[\w-]+(?:\.[\w-]+)+)\s*+(?:\(END\))?\s*$",
     re.IGNORECASE,
 )
+# Possessive and atomic parts above never give back what they matched: a line of letters
+# without spaces must not make the e-mail part try every split of it (that was cubic).
 
 
 def strip_boilerplate(text: str, *, trim_head: bool = True) -> str:
@@ -89,7 +101,7 @@ def strip_boilerplate(text: str, *, trim_head: bool = True) -> str:
             if out and breaks[index]:
                 out.append("")
             out.append(lines[index])
-    return "\n".join(out).strip()
+    return _MORE_LINK.sub("", "\n".join(out).strip())
 
 
 def _drop_from_related_header(lines: list[str], keep: list[bool]) -> None:
@@ -141,14 +153,20 @@ def _is_footer_line(line: str) -> bool:
 
 
 def cut_inline_footer(line: str) -> str:
-    """``line`` without footers glued to its end ("…했다.※ '당신의 제보가…' 02-398-8585")."""
-    while True:
-        for match in _INLINE_FOOTER.finditer(line):
-            if len(line) - match.start() <= _MAX_INLINE_FOOTER:
-                line = line[: match.start()].rstrip()
-                break
-        else:
-            return line
+    """``line`` without footers glued to its end ("…했다.※ '당신의 제보가…' 02-398-8585").
+
+    A footer starts within the last _MAX_INLINE_FOOTER characters of the line, and only those
+    are searched (a footer may still read on from there, to the end of the line), so the
+    time taken grows with the line's length only as far as copying it.
+    """
+    window = max(0, len(line) - _MAX_INLINE_FOOTER)
+    end = len(line)
+    while match := _INLINE_FOOTER.search(line, window, end):
+        end = window + len(line[window : match.start()].rstrip())
+        if end == window:
+            end = len(line[:window].rstrip())
+            break
+    return line[:end]
 
 
 def is_sentence(line: str) -> bool:

@@ -4,6 +4,7 @@ build that fails or is killed leaves the serving index as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -19,17 +20,18 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from search.analysis import load_user_dictionaries
-from search.config import Settings
+from search.config import ConfigError, Settings
 from search.document import Document
+from search.integrity import check_generation, has_checksums, record_checksums
 from search.schema import build_schema, document_fields
-from search.store import IndexStore, open_index
+from search.store import INDEX_FAULTS, IndexNotFound, IndexStore, IndexUnavailable, open_index
 
 from .formats.base import FormatOptions, JsonlFields
 from .furniture import Furniture, learn_furniture, load_furniture, save_furniture, without_furniture
 from .manifest import MANIFEST, FileEntry, Manifest
-from .progress import Progress
+from .progress import Progress, phase
 from .reader import ReadOptions
-from .skip import Skip
+from .skip import Notice, Skip
 from .sources import SourceFile
 from .units import Plan, corpus_files, file_units, plan_units, read_unit
 
@@ -41,17 +43,23 @@ class BuildError(RuntimeError):
     """A build that could not finish; the serving index is unchanged."""
 
 
+class ShrinkRefused(BuildError):
+    """A build that would drop most of the serving index's documents (see ``keep_at_least``)."""
+
+
 @dataclass
 class BuildReport:
     generation: str
     indexed: int = 0
     duplicates: int = 0
     skipped: list[Skip] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # read, with something replaced
     added: int = 0
     replaced: int = 0
     removed: int = 0
     text_bytes: int = 0
     seconds: float = 0.0
+    changed: bool = True
 
 
 def read_options(settings: Settings) -> ReadOptions:
@@ -63,12 +71,19 @@ def read_options(settings: Settings) -> ReadOptions:
     )
 
 
-def rebuild(settings: Settings, stream: TextIO | None = None) -> BuildReport:
-    """A complete new generation from every corpus file, switched in when verified."""
+def rebuild(
+    settings: Settings, stream: TextIO | None = None, *, allow_shrink: bool = False
+) -> BuildReport:
+    """A complete new generation from every corpus file, switched in when verified.
+
+    Refused (ShrinkRefused) when it would hold fewer than ``index.keep_at_least`` of the
+    serving generation's documents, unless ``allow_shrink``."""
     started = time.monotonic()
+    check_corpus_paths(settings)
     store = IndexStore(settings.index.path)
     with store.write_lock():
         store.remove_old_generations(keep_previous=store.previous_name())
+        serving = _serving_documents(store)
         generation = store.new_generation()
         report = BuildReport(generation.name)
         try:
@@ -78,17 +93,26 @@ def rebuild(settings: Settings, stream: TextIO | None = None) -> BuildReport:
             )
             whoosh_index.create_in(str(generation), build_schema(dictionaries))
             options = read_options(settings)
-            plan = plan_units(settings.corpus.paths, options)
+            with phase("finding the corpus files", stream):
+                plan = plan_units(settings.corpus.paths, options)
             report.skipped.extend(plan.skips)
-            furniture = learn_furniture(plan, options)
+            _refuse_shrink(settings, serving, plan.estimated_docs, allow_shrink, "rebuild")
+            with phase("learning each source's repeated lines", stream):
+                furniture = learn_furniture(plan, options, worker_count(settings))
             save_furniture(generation, furniture)
             manifest = _run_workers(generation, plan, options, furniture, settings, report, stream)
-            report.duplicates = _drop_duplicates(generation, manifest)
-            report.indexed = sum(len(e.docs) for e in manifest.files.values()) - report.duplicates
-            _verify(generation, report.indexed)
+            with phase("dropping repeated articles and verifying", stream):
+                report.duplicates = _drop_duplicates(generation, manifest)
+                report.indexed = (
+                    sum(len(e.docs) for e in manifest.files.values()) - report.duplicates
+                )
+                _verify(generation, report.indexed)
+            _refuse_shrink(settings, serving, report.indexed, allow_shrink, "rebuild")
             manifest.save(generation)
-            previous = store.current_name()
-            store.switch_to(generation)
+            with phase("recording checksums and switching", stream):
+                record_checksums(generation)
+                previous = store.current_name_or_none()
+                store.switch_to(generation)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
@@ -97,38 +121,99 @@ def rebuild(settings: Settings, stream: TextIO | None = None) -> BuildReport:
     return report
 
 
-def update(settings: Settings, stream: TextIO | None = None) -> BuildReport:
+def update(
+    settings: Settings, stream: TextIO | None = None, *, allow_shrink: bool = False
+) -> BuildReport:
     """Add new files, re-index changed ones (by content hash), remove what is gone.
 
     Works on a hard-linked copy of the serving generation (Whoosh never rewrites a file in
-    place), so searches keep running on the old one until the switch."""
+    place), so searches keep running on the old one until the switch. Checks the serving
+    generation's files first, so a damaged one is never carried forward. When nothing
+    changed, the serving generation stays (``report.changed`` is False)."""
     started = time.monotonic()
+    check_corpus_paths(settings)
     store = IndexStore(settings.index.path)
     if store.current_name() is None:
-        report = rebuild(settings, stream)
+        report = rebuild(settings, stream, allow_shrink=allow_shrink)
         report.added = report.indexed
         return report
     with store.write_lock():
         store.remove_old_generations(keep_previous=store.previous_name())
         current = store.current_path()
+        if has_checksums(current):
+            with phase(f"checking generation {current.name}", stream):
+                check_generation(current)
         old = Manifest.load(current)
+        furniture = load_furniture(current)
+        report = BuildReport(current.name)
+        with phase("finding new and changed files", stream):
+            new, documents = _read_changes(settings, old, furniture, report)
+        old_winners, new_winners = old.winners(), new.winners()
+        report.indexed = len(new_winners)
+        if old_winners == new_winners:
+            report.changed = False
+            if _entries(new) != _entries(old):  # touched, not changed: remember the new times
+                new.save(current)
+            report.seconds = time.monotonic() - started
+            return report
+        removed = len(old_winners.keys() - new_winners.keys())
+        kept = len(old_winners) - removed
+        _refuse_shrink(settings, len(old_winners), kept, allow_shrink, "update")
         generation = store.new_generation()
-        report = BuildReport(generation.name)
+        report.generation = generation.name
         try:
             _link_files(current, generation)
-            furniture = load_furniture(current)
-            new, documents = _read_changes(settings, old, furniture, report)
-            _apply_changes(generation, old, new, documents, settings, report)
-            report.indexed = len(new.winners())
-            _verify(generation, report.indexed)
+            with phase(f"indexing {len(documents):,} new or changed articles", stream):
+                _apply_changes(generation, old, new, documents, settings, report)
+                _verify(generation, report.indexed)
             new.save(generation)
-            store.switch_to(generation)
+            with phase("recording checksums and switching", stream):
+                record_checksums(generation)
+                store.switch_to(generation)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
         store.remove_old_generations(keep_previous=current.name)
     report.seconds = time.monotonic() - started
     return report
+
+
+def check_corpus_paths(settings: Settings) -> None:
+    """Every configured corpus path must exist: a typo or an unmounted share is a
+    configuration error, not an empty corpus."""
+    missing = [path for path in settings.corpus.paths if not path.exists()]
+    if missing:
+        raise ConfigError(
+            f"corpus.paths: {missing[0]} does not exist (a typo, or a drive or share that is"
+            " not mounted?); nothing was built and the serving index is unchanged"
+        )
+
+
+def _serving_documents(store: IndexStore) -> int | None:
+    """How many documents the serving generation holds; None when there is none or it
+    cannot be read (a rebuild is the way out of both)."""
+    try:
+        return open_index(store.current_path()).doc_count()
+    except (IndexNotFound, IndexUnavailable, *INDEX_FAULTS):
+        return None
+
+
+def _refuse_shrink(
+    settings: Settings, serving: int | None, kept: int, allow_shrink: bool, command: str
+) -> None:
+    share = settings.index.keep_at_least
+    if allow_shrink or not serving or kept >= share * serving:
+        return
+    raise ShrinkRefused(
+        f"the new index would hold {kept:,} documents where the serving one holds"
+        f" {serving:,} (under {share:.0%} of it), so nothing was switched: is a corpus path"
+        f" empty or not mounted? If the archive really shrank, run"
+        f" 'hansearch {command} --allow-shrink'"
+    )
+
+
+def _entries(manifest: Manifest) -> dict[str, tuple[int, int]]:
+    return {rel: (e.size, e.mtime_ns) for rel, e in manifest.files.items()}
 
 
 def _link_files(source: Path, target: Path) -> None:
@@ -178,8 +263,14 @@ def _run_workers(
     by_unit: dict[int, dict[str, list[tuple[str, str]]]] = {}
     segments = []
     finished = 0
+    finishing = contextlib.ExitStack()  # the workers' last step: sorting and writing segments
+    all_read = False
     try:
         while finished < workers:
+            if not all_read and len(by_unit) == len(plan.units):
+                all_read = True
+                progress.close()
+                finishing.enter_context(phase("writing the index segments", stream))
             try:
                 message = results.get(timeout=1.0)
             except queue.Empty:
@@ -189,9 +280,10 @@ def _run_workers(
                 continue
             kind = message[0]
             if kind == "unit":
-                _, number, docs, skips, text_bytes = message
+                _, number, docs, skips, notices, text_bytes = message
                 by_unit[number] = docs
                 report.skipped.extend(skips)
+                report.notices.extend(notices)
                 report.text_bytes += text_bytes
                 progress.advance(plan.units[number].estimated_docs)
             elif kind == "done":
@@ -204,6 +296,7 @@ def _run_workers(
             process.join()
     finally:
         progress.close()
+        finishing.close()
         for process in processes:
             if process.is_alive():
                 process.terminate()
@@ -222,16 +315,20 @@ def _worker(generation: str, options: ReadOptions, furniture: Furniture, tasks, 
             number, unit = task
             docs: dict[str, list[tuple[str, str]]] = {}
             skips: list[Skip] = []
+            notices: list[Notice] = []
             text_bytes = 0
             for rel, item in read_unit(unit, options):
                 if isinstance(item, Skip):
                     skips.append(item)
                     continue
+                if isinstance(item, Notice):
+                    notices.append(item)
+                    continue
                 item = without_furniture(item, furniture)
                 writer.add_document(**document_fields(item))
                 docs.setdefault(rel, []).append((item.id, item.content_hash))
                 text_bytes += len(item.title.encode()) + len(item.body.encode())
-            results.put(("unit", number, docs, skips, text_bytes))
+            results.put(("unit", number, docs, skips, notices, text_bytes))
         if writer.docnum:
             segment = writer._finalize_segment()
         else:
@@ -345,6 +442,8 @@ def _read_changes(
         for item in _read_whole_file(files[rel], options):
             if isinstance(item, Skip):
                 report.skipped.append(item)
+            elif isinstance(item, Notice):
+                report.notices.append(item)
             else:
                 item = without_furniture(item, furniture)
                 new.files[rel].docs.append((item.id, item.content_hash))

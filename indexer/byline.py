@@ -16,7 +16,11 @@ _WIRE_BYLINE = re.compile(
     rf"^[\[(][^=\])]{{1,20}}=\s*(?P<source>[^\])]+)[\])]\s*(?P<author>{_NAME}(?:[·,\s]+{_NAME})*)"
     rf"\s*{_TITLES}"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An e-mail address, or else a whole run of the characters one starts with: a run without "@"
+# is passed over at once, not tried again from each of its characters (quadratic).
+_EMAIL_OR_RUN = re.compile(r"[\w.+-]++@[\w-]+(?:\.[\w-]+)+|(?P<run>[\w.+-]++)")
+# A parenthesis and what it holds; one never closed is matched to the end, and kept.
+_PARENTHESIS = re.compile(r"\([^)]*+(?P<closed>\))?")
 _ROLE_PREFIX = re.compile(r"^(?:정리|글|사진|영상|그래픽|취재|편집)\s*[·=:ㆍ]\s*")
 _ROLE_SUFFIX = re.compile(rf"\s*{_TITLES}$")
 
@@ -32,10 +36,11 @@ def extract_byline(text: str) -> tuple[str, str]:
 
 def clean_author(raw: str) -> str:
     """Names only: "한재준 기자 (a@b.kr),김지현 기자" -> "한재준, 김지현"."""
-    raw = re.sub(r"\([^)]*\)", " ", _EMAIL.sub(" ", raw))
-    names: list[str] = []
+    raw = _EMAIL_OR_RUN.sub(lambda m: m[0] if m["run"] else " ", raw)
+    raw = _PARENTHESIS.sub(lambda m: " " if m["closed"] else m[0], raw)
+    names: dict[str, None] = {}  # in order, each once
     for piece in re.split(r"[,/\n]|\s·\s|·(?=[가-힣]{2,4}$)", raw):
         name = _ROLE_SUFFIX.sub("", _ROLE_PREFIX.sub("", " ".join(piece.split())))
-        if name and name not in names:
-            names.append(name)
+        if name:
+            names[name] = None
     return ", ".join(names)

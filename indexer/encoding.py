@@ -2,6 +2,10 @@
 
 Legacy encodings cannot be told apart by validity alone (EUC-KR and Big5 bytes are
 mostly valid GBK), so each strict decoding is scored by how plausible its text is.
+
+A UTF-8 file with a few invalid bytes (a handful, or at most one in 1,000) is read with each
+of them replaced by U+FFFD and counted, unless it reads as a legacy encoding: in a legacy
+file few byte pairs are valid UTF-8, in a nearly-UTF-8 file valid UTF-8 dwarfs the errors.
 """
 
 from __future__ import annotations
@@ -27,21 +31,67 @@ _MAX_CONTROL_SHARE = 0.01
 _HAN_SPACE_HAN = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HANJA = re.compile(r"[\u4e00-\u9fff]")
+_FEW_INVALID = 8  # invalid UTF-8 bytes replaced in any file or line ...
+_INVALID_PER_BYTES = 1000  # ... or one per this many bytes of a larger one
+_MIN_VALID_SHARE = 0.95  # and never where they are more than 5% of the bytes
+_VALID_PER_INVALID = 10  # UTF-8 wins before legacy scoring: valid non-ASCII chars per bad byte
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` and name the encoding used; raise SkipFile for empty/binary/unknown."""
+def decode(data: bytes) -> tuple[str, str, int]:
+    """Decode ``data``: (text, the encoding used, how many invalid UTF-8 bytes were replaced).
+
+    Raises SkipFile for an empty, binary or unknown file.
+    """
     if not data.strip():
         raise SkipFile("empty file")
+    if data.startswith(codecs.BOM_UTF8):
+        nearly = lenient_utf8(data[len(codecs.BOM_UTF8) :])
+        if nearly is None:  # too many invalid bytes: _strict names the first
+            _strict(data, "utf-8-sig", "invalid {} after BOM")
+        return (*_checked(nearly[0], "utf-8-sig"), nearly[1])
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked(_strict(data, encoding, "invalid {} after BOM"), encoding)
+            return (*_checked(_strict(data, encoding, "invalid {} after BOM"), encoding), 0)
     if b"\x00" in data:
-        return _checked(*_utf16_without_bom(data))
+        return (*_checked(*_utf16_without_bom(data)), 0)
     try:
-        return _checked(data.decode("utf-8"), "utf-8")
+        return (*_checked(data.decode("utf-8"), "utf-8"), 0)
     except UnicodeDecodeError:
         pass
+    nearly = lenient_utf8(data)
+    if nearly is not None and _clearly_utf8(*nearly):
+        return (*_checked(nearly[0], "utf-8"), nearly[1])
+    legacy = _legacy(data)
+    if nearly is not None and (legacy is None or legacy[0] < _MIN_SCORE):
+        return (*_checked(nearly[0], "utf-8"), nearly[1])
+    if legacy is None:
+        raise SkipFile("unknown encoding (not UTF-8, UTF-16, GB18030, Big5 or CP949)")
+    score, encoding, text = legacy
+    if score < _MIN_SCORE:
+        raise SkipFile(f"unknown encoding (best guess {encoding} looks garbled)")
+    return (*_checked(text, encoding), 0)
+
+
+def lenient_utf8(data: bytes) -> tuple[str, int] | None:
+    """(text, count) with each invalid UTF-8 byte of ``data`` replaced by U+FFFD, when they are
+    few: at most a handful, or one in 1,000 bytes; None when ``data`` is not nearly UTF-8."""
+    text = data.decode("utf-8", "surrogateescape")
+    invalid = len(_ESCAPED.findall(text))
+    allowed = max(_FEW_INVALID, len(data) // _INVALID_PER_BYTES)
+    if invalid > allowed or invalid > len(data) * (1 - _MIN_VALID_SHARE):
+        return None
+    return _ESCAPED.sub("\ufffd", text), invalid
+
+
+def _clearly_utf8(text: str, invalid: int) -> bool:
+    """Whether the valid multi-byte UTF-8 in ``text`` dwarfs its ``invalid`` bytes."""
+    non_ascii = len(text) - len(text.encode("ascii", "ignore")) - invalid
+    return non_ascii >= _VALID_PER_INVALID * invalid
+
+
+def _legacy(data: bytes) -> tuple[float, str, str] | None:
+    """The most plausible strict legacy decoding of ``data``: (score, encoding, text)."""
     candidates = []
     for encoding in _LEGACY:
         try:
@@ -49,12 +99,7 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         candidates.append((plausibility(text), encoding, text))
-    if not candidates:
-        raise SkipFile("unknown encoding (not UTF-8, UTF-16, GB18030, Big5 or CP949)")
-    score, encoding, text = max(candidates)
-    if score < _MIN_SCORE:
-        raise SkipFile(f"unknown encoding (best guess {encoding} looks garbled)")
-    return _checked(text, encoding)
+    return max(candidates) if candidates else None
 
 
 def _strict(data: bytes, encoding: str, message: str) -> str:

@@ -4,6 +4,9 @@ Handles what the corpora use: ``key: value``, quoted strings (also over several 
 ``[a, b]`` lists,
 ``- item`` lists, ``key: |``/``>`` blocks and values continued on indented lines
 (including tab-indented multi-line authors). Anything else is reported, not guessed.
+
+Values are text: HTML that archives write into them (``author: A &#38; B``, ``<br>``) is
+made text by ``clean.markup_to_text``, so readers get ``A & B``.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from __future__ import annotations
 import json
 import re
 
+from .clean import markup_to_text
 from .skip import SkipFile
 
 FrontMatter = dict[str, "str | list[str]"]
 
-_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)\s*:(?:[ \t]+(?P<value>.*?)|)\s*$")
+# The value ends at its last non-space character (a lazy ``.*?`` before ``\s*$`` retried
+# every end, quadratic in a run of spaces); no value is None.
+_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*+)\s*:(?:[ \t]++(?P<value>.*\S)?|)\s*$")
 _FENCE = re.compile(r"^---[ \t]*$")
 
 
@@ -52,13 +58,16 @@ def _parse(lines: list[str]) -> FrontMatter:
         if not match:
             raise SkipFile(f"malformed front matter: line {index + 1} is not 'key: value'")
         continued: list[str] = []
-        if _unclosed_quote(match["value"] or ""):
+        first = (match["value"] or "").strip()
+        if _unclosed_quote(first):
             # A quoted value may run over lines, flush left: "title\n" (YAML folds the
-            # line breaks into spaces).
+            # line breaks into spaces). Each line is scanned once, on from the last.
+            past = _scan_quoted(first, 1, first[0])
             while index < len(lines):
                 continued.append(lines[index])
                 index += 1
-                if not _unclosed_quote(" ".join([match["value"], *continued])):
+                past = _scan_quoted(" " + continued[-1], past, first[0])
+                if past < 0:
                     break
             else:
                 key = match["key"]
@@ -66,27 +75,36 @@ def _parse(lines: list[str]) -> FrontMatter:
         while index < len(lines) and (not lines[index].strip() or lines[index][0] in " \t"):
             continued.append(lines[index])
             index += 1
-        meta[match["key"]] = _value(match["value"] or "", continued)
+        value = _value(match["value"] or "", continued)
+        meta[match["key"]] = (
+            [markup_to_text(item, inline=True) for item in value]
+            if isinstance(value, list)
+            else markup_to_text(value, inline=True)
+        )
     return meta
 
 
 def _unclosed_quote(value: str) -> bool:
     """Whether ``value`` opens a quoted string it does not close."""
     value = value.strip()
-    if not value or value[0] not in "\"'":
-        return False
-    quote, index = value[0], 1
-    while index < len(value):
-        if quote == '"' and value[index] == "\\":
+    return bool(value) and value[0] in "\"'" and _scan_quoted(value, 1, value[0]) >= 0
+
+
+def _scan_quoted(text: str, index: int, quote: str) -> int:
+    """Read ``text`` from ``index`` inside a string quoted with ``quote``: -1 if the quote
+    closes, else how far past the end of ``text`` reading stopped (1 after a backslash that
+    escapes the character after ``text``), where reading goes on in the text that follows."""
+    while index < len(text):
+        if quote == '"' and text[index] == "\\":
             index += 2
             continue
-        if value[index] == quote:
-            if quote == "'" and value[index + 1 : index + 2] == "'":  # '' inside '...'
+        if text[index] == quote:
+            if quote == "'" and text[index + 1 : index + 2] == "'":  # '' inside '...'
                 index += 2
                 continue
-            return False
+            return -1
         index += 1
-    return True
+    return index - len(text)
 
 
 def _value(first: str, continued: list[str]) -> str | list[str]:
@@ -110,18 +128,16 @@ def _dedent(lines: list[str]) -> list[str]:
 
 def _split_list(inner: str) -> list[str]:
     """Split ``a, "b, c", d`` on commas outside quotes."""
-    items, current, quote = [], "", ""
-    for ch in inner:
+    items, start, quote = [], 0, ""
+    for index, ch in enumerate(inner):
         if quote:
             quote = "" if ch == quote else quote
         elif ch in "\"'":
             quote = ch
         elif ch == ",":
-            items.append(current)
-            current = ""
-            continue
-        current += ch
-    return [*items, current]
+            items.append(inner[start:index])
+            start = index + 1
+    return [*items, inner[start:]]
 
 
 def _scalar(text: str) -> str:

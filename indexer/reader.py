@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from search.document import Document
 
 from .formats import FormatOptions, read_documents
-from .skip import Skip
+from .skip import Notice, Skip
 from .sources import DEFAULT_MAX_BYTES, SourceFile, read_text
 
 
@@ -20,10 +20,12 @@ class ReadOptions:
     formats: FormatOptions = field(default_factory=FormatOptions)
 
 
-def read_file(file: SourceFile, options: ReadOptions) -> Iterator[Document | Skip]:
-    """The Documents of one file (one, or one per line for JSON Lines), or its Skip."""
+def read_file(file: SourceFile, options: ReadOptions) -> Iterator[Document | Skip | Notice]:
+    """The Documents of one file (one, or one per line for JSON Lines), or its Skip; Notices
+    of what reading changed come before the Document they concern."""
     source = read_text(file, options.max_bytes)
     if isinstance(source, Skip):
         yield source
     else:
+        yield from source.notices
         yield from read_documents(source.text, file.rel, options.formats)

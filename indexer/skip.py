@@ -1,4 +1,5 @@
-"""A file or record that could not be read, reported instead of aborting a walk."""
+"""A file or record that could not be read (Skip), or one that was read with a change worth
+reporting (Notice), both reported instead of aborting or staying silent."""
 
 from __future__ import annotations
 
@@ -11,6 +12,15 @@ class Skip:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """``path`` (with ``:line`` for a record) was read and indexed, but ``message`` says what
+    was replaced or dropped on the way (an invalid byte, a URL that is not a web URL)."""
+
+    path: str
+    message: str
 
 
 class SkipFile(Exception):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .encoding import decode
-from .skip import Skip, SkipFile
+from .skip import Notice, Skip, SkipFile
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -24,11 +24,12 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class SourceText:
-    """A decoded corpus file."""
+    """A decoded corpus file, with notices of what decoding replaced (invalid UTF-8 bytes)."""
 
     file: SourceFile
     text: str
     encoding: str
+    notices: tuple[Notice, ...] = ()
 
 
 def walk(root: Path | str, paths: Iterable[str] = (".",)) -> Iterator[SourceFile | Skip]:
@@ -71,7 +72,12 @@ def read_text(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceTex
     if len(data) > max_bytes:
         return Skip(file.rel, f"too large: over {max_bytes} bytes")
     try:
-        text, encoding = decode(data)
+        text, encoding, replaced = decode(data)
     except SkipFile as skip:
         return Skip(file.rel, str(skip))
-    return SourceText(file, text, encoding)
+    notices = (Notice(file.rel, replaced_message(replaced)),) if replaced else ()
+    return SourceText(file, text, encoding, notices)
+
+
+def replaced_message(count: int) -> str:
+    return f"{count} invalid UTF-8 byte{'' if count == 1 else 's'} replaced"

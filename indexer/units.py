@@ -13,11 +13,13 @@ from pathlib import Path
 
 from search.document import Document
 
+from .encoding import lenient_utf8
+from .formats.base import JsonlFields, collecting_notices
 from .formats.jsonl import read_record
 from .formats.jsonl import sniff as looks_like_jsonl
 from .reader import ReadOptions, read_file
-from .skip import Skip
-from .sources import SourceFile, walk
+from .skip import Notice, Skip
+from .sources import SourceFile, replaced_message, walk
 
 UNIT_BYTES = 4 * 1024 * 1024
 UNIT_FILES = 64
@@ -87,8 +89,11 @@ def file_units(file: SourceFile) -> list[WorkUnit]:
     return [WorkUnit(files=(file,), estimated_docs=1)]
 
 
-def read_unit(unit: WorkUnit, options: ReadOptions) -> Iterator[tuple[str, Document | Skip]]:
-    """(file, Document or Skip) for everything in ``unit``; nothing in it raises."""
+def read_unit(
+    unit: WorkUnit, options: ReadOptions
+) -> Iterator[tuple[str, Document | Skip | Notice]]:
+    """(file, Document or Skip) for everything in ``unit``, and (file, Notice) before a Document
+    read with a change worth reporting (see ``indexer.skip``); nothing in it raises."""
     for file in unit.files:
         try:
             for item in read_file(file, options):
@@ -140,7 +145,7 @@ def _jsonl_units(file: SourceFile) -> Iterator[WorkUnit]:
 
 def _read_jsonl_range(
     unit: WorkUnit, options: ReadOptions
-) -> Iterator[tuple[str, Document | Skip]]:
+) -> Iterator[tuple[str, Document | Skip | Notice]]:
     file = unit.jsonl
     assert file is not None
     fields = options.formats.jsonl_fields
@@ -156,13 +161,31 @@ def _read_jsonl_range(
                     Skip(where, f"too large: {len(raw)} bytes (max {options.max_bytes})"),
                 )
             elif raw.strip():
-                try:
-                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
-                except UnicodeDecodeError as error:
-                    yield file.rel, Skip(where, f"invalid UTF-8 at byte {error.start}")
-                else:
-                    try:
-                        yield file.rel, read_record(line, number, file.rel, fields)
-                    except Exception as error:  # a reader bug must not end a rebuild
-                        yield file.rel, Skip(where, f"could not be read: {error!r}")
+                for item in _jsonl_line(raw, number, file.rel, fields):
+                    yield file.rel, item
             number += 1
+
+
+def _jsonl_line(
+    raw: bytes, number: int, rel: str, fields: JsonlFields
+) -> list[Document | Skip | Notice]:
+    """The record on one line, after the Notices of what reading it changed. A few invalid
+    UTF-8 bytes are replaced (and reported) as in whole files; more skip the line."""
+    where = f"{rel}:{number}"
+    if number == 1 and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        line, replaced = raw.decode("utf-8"), 0
+    except UnicodeDecodeError as error:
+        decoded = lenient_utf8(raw)
+        if decoded is None:
+            return [Skip(where, f"invalid UTF-8 at byte {error.start}")]
+        line, replaced = decoded
+    try:
+        with collecting_notices() as notices:
+            item = read_record(line.rstrip("\r\n"), number, rel, fields)
+    except Exception as error:  # a reader bug must not end a rebuild
+        return [Skip(where, f"could not be read: {error!r}")]
+    if isinstance(item, Document) and replaced:
+        notices.insert(0, Notice(where, replaced_message(replaced)))
+    return [*notices, item] if isinstance(item, Document) else [item]

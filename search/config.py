@@ -44,6 +44,13 @@ class JsonlSettings:
 class IndexSettings:
     path: Path = Path("var/index")
     workers: int = 0
+    keep_at_least: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.keep_at_least <= 1:
+            raise ConfigError(
+                f"index.keep_at_least must be a share from 0 to 1, got {self.keep_at_least!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,13 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 0
-    threads: int = 8
+    threads: int = 32
     cors_origins: list[str] = field(default_factory=list)
+    searches_at_once: int = 2
+    queue: int = 16
+    queue_wait_ms: int = 1000
+    search_budget_ms: int = 1000
+    cache_mb: float = 64.0
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
+
+_WEB_SCHEMES = ("http", "https")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -42,3 +47,15 @@ class Document:
 def content_hash(title: str, body: str) -> str:
     """Hash of what is searched, so an update re-indexes only changed articles."""
     return hashlib.sha256(f"{title}\x00{body}".encode()).hexdigest()[:32]
+
+
+def web_url(url: str) -> str:
+    """``url`` without control characters and surrounding spaces if it is an http(s) URL with a
+    host, else "". Browsers ignore tabs and line breaks in a URL, so ``java\tscript:`` and
+    ``\x00javascript:`` are ``javascript:`` and no web URL."""
+    url = _CONTROL.sub("", url).strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 host
+        return ""
+    return url if parts.scheme.lower() in _WEB_SCHEMES and parts.hostname else ""

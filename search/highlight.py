@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from whoosh.reading import TermNotFound
@@ -17,6 +18,9 @@ from whoosh.searching import Searcher
 from .matching import walk
 
 SNIPPET_CHARS = 240
+# A text longer than this gets its snippet from this many characters around its first
+# marks: a 5 MB article costs what a long one does.
+LONG_TEXT = 20_000
 # Cut a fragment at a sentence end of any script (and at line ends).
 _SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
 
@@ -71,11 +75,15 @@ def merge(spans: Iterable[Span]) -> list[Span]:
 
 
 def marked_html(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> str:
-    """``text[start:end]`` escaped, with each span inside it wrapped in <mark>."""
+    """``text[start:end]`` escaped, with each span inside it wrapped in <mark>; ``spans``
+    sorted and apart (as ``merge`` gives them), so only those inside are visited."""
     end = len(text) if end is None else end
     out = []
     position = start
-    for span_start, span_end in spans:
+    first = max(bisect_left(spans, (start, start)) - 1, 0)
+    for span_start, span_end in spans[first:]:
+        if span_start >= end:
+            break
         span_start, span_end = max(span_start, start), min(span_end, end)
         if span_start >= span_end:
             continue
@@ -89,12 +97,15 @@ def marked_html(text: str, spans: list[Span], start: int = 0, end: int | None = 
 def snippet_html(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -> str:
     """The sentences with the most marks (or, with none, the first sentences), in text
     order, within about ``max_chars``; "…" where text was left out."""
+    if len(text) > LONG_TEXT:
+        return _long_text_snippet(text, spans, max_chars)
     sentences = _sentences(text)
     if not sentences:
         return ""
     if sentences[-1][1] - sentences[0][0] <= max_chars:
         return marked_html(text, spans, sentences[0][0], sentences[-1][1])
-    marks = [sum(1 for s, _ in spans if start <= s < end) for start, end in sentences]
+    starts = sorted(s for s, _ in spans)  # marks per sentence by bisection: linear, not S x M
+    marks = [bisect_left(starts, end) - bisect_left(starts, start) for start, end in sentences]
     if any(marks):
         order = sorted((i for i, n in enumerate(marks) if n), key=lambda i: (-marks[i], i))
     else:
@@ -119,6 +130,25 @@ def snippet_html(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -
     return out if chosen[-1][1] >= len(text.rstrip()) else out + " …"
 
 
+def _long_text_snippet(text: str, spans: list[Span], max_chars: int) -> str:
+    """The snippet of a very long text, chosen within its ``LONG_TEXT`` characters from the
+    sentence of the first mark on, so its cost does not grow with the text."""
+    first = spans[0][0] if spans else 0
+    start = max(0, first - max_chars)
+    if start:
+        before = list(_SENTENCE_END.finditer(text, start, first))
+        start = before[-1].end() if before else start
+    end = min(len(text), start + LONG_TEXT)
+    inside = spans[bisect_left(spans, (start, start)) : bisect_left(spans, (end, end))]
+    local = [(s - start, min(e, end) - start) for s, e in inside if s >= start]
+    snippet = snippet_html(text[start:end], local, max_chars)
+    if start and not snippet.startswith("… "):
+        snippet = "… " + snippet
+    if end < len(text) and not snippet.endswith(" …"):
+        snippet += " …"
+    return snippet
+
+
 def _sentences(text: str) -> list[Span]:
     spans = []
     start = 0
@@ -141,6 +171,7 @@ def _strip(text: str, start: int, end: int) -> Span:
 
 def _window(start: int, end: int, spans: list[Span], width: int) -> Span:
     """A ``width``-long part of a long sentence, its first mark near the start."""
-    first = next((s for s, e in spans if start <= s < end), start)
+    index = bisect_left(spans, (start, start))  # spans are sorted (``merge``)
+    first = spans[index][0] if index < len(spans) and spans[index][0] < end else start
     window_start = max(start, min(first - width // 4, end - width))
     return window_start, min(end, window_start + width)

@@ -18,19 +18,25 @@ from whoosh.query import And, Or, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from .budget import UNLIMITED, Budget
+
 # A word whose posting list is this many times longer than the candidates so far is
 # checked document by document (its blocks are skipped by id) instead of read whole.
 WALK_RATIO = 8
 
 
-def matching_docs(searcher: Searcher, query: Query) -> set[int]:
-    """The (top-level) numbers of the documents that match ``query``."""
+def matching_docs(searcher: Searcher, query: Query, budget: Budget = UNLIMITED) -> set[int]:
+    """The (top-level) numbers of the documents that match ``query``. Once ``budget`` is
+    spent, what is left of an intersection is not applied (the set is larger than the
+    exact one) and what is left of a union not added (smaller)."""
     if isinstance(query, And):
-        return _intersection(searcher, query.subqueries)
+        return _intersection(searcher, query.subqueries, budget)
     if isinstance(query, Or):
         found: set[int] = set()
         for sub in query.subqueries:
-            found |= matching_docs(searcher, sub)
+            if found and budget.exhausted():
+                break
+            found |= matching_docs(searcher, sub, budget)
         return found
     if isinstance(query, Term):
         return _term_docs(searcher, query.fieldname, query.text)
@@ -61,11 +67,14 @@ def drop_matching(searcher: Searcher, query: Query, docs: set[int]) -> set[int]:
     return docs - keep_only(searcher, query, docs)
 
 
-def word_counts(searcher: Searcher, words: list[Query]) -> Counter:
-    """For every document matching any of ``words``, how many of them it matches."""
+def word_counts(searcher: Searcher, words: list[Query], budget: Budget = UNLIMITED) -> Counter:
+    """For every document matching any of ``words``, how many of them it matches (of the
+    words counted before ``budget`` was spent)."""
     counts: Counter = Counter()
     for word in words:
-        counts.update(matching_docs(searcher, word))
+        if counts and budget.exhausted():
+            break
+        counts.update(matching_docs(searcher, word, budget))
     return counts
 
 
@@ -78,11 +87,11 @@ def estimate(searcher: Searcher, query: Query) -> int:
     return query.estimate_size(searcher.reader())
 
 
-def _intersection(searcher: Searcher, subqueries: list[Query]) -> set[int]:
+def _intersection(searcher: Searcher, subqueries: list[Query], budget: Budget) -> set[int]:
     ordered = sorted(subqueries, key=lambda q: estimate(searcher, q))
-    found = matching_docs(searcher, ordered[0])
+    found = matching_docs(searcher, ordered[0], budget)
     for sub in ordered[1:]:
-        if not found:
+        if not found or budget.exhausted():
             break
         found = keep_only(searcher, sub, found)
     return found

@@ -92,6 +92,7 @@ class SearchResponse:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
     took_ms: float = 0.0
+    timed_out: bool = False  # the time budget ran out: what was found by then
 
 
 @dataclass
@@ -122,6 +123,7 @@ def response_to_dict(response: SearchResponse) -> dict:
         },
         "suggestion": response.suggestion,
         "took_ms": round(response.took_ms, 1),
+        "timed_out": response.timed_out,
     }
 
 

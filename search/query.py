@@ -28,7 +28,6 @@ from whoosh.query import (
 from .models import SearchError
 
 MAX_QUERY_CHARS = 1000
-MAX_WORDS = 64
 # Weight of character-view terms in the ranking, against 1 for word-view terms (the best
 # of the settings measured by bench/quality.py).
 CHAR_WEIGHT = 0.5
@@ -210,10 +209,6 @@ class QueryBuilder:
                 word_terms.update(t.text for t in terms if t.fieldname in ("title", "body"))
             if alternatives:
                 required.append(alternatives[0] if len(alternatives) == 1 else Union(alternatives))
-        if len(all_words) > MAX_WORDS:
-            raise SearchError(
-                "too_many_words", f"the query has {len(all_words)} words; at most {MAX_WORDS}"
-            )
         excluded = [q for q, *_ in map(self._clause, parsed.excluded) if q is not None]
         has_filters = bool(parsed.langs or parsed.sources or parsed.date_from or parsed.date_to)
         if not required:

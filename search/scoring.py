@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
+from .budget import UNLIMITED, Budget
 from .columns import Columns
 from .matching import leaf_postings, posting_blocks, walk
 
@@ -44,10 +45,12 @@ def top_documents(
     docs: set[int],
     factors: dict[int, float] | None,
     depth: int,
+    budget: Budget = UNLIMITED,
 ) -> list[tuple[int, float]]:
     """The best ``depth`` of ``docs`` as (document number, score), best first, equal
     scores in document order. A score is the sum of the terms' BM25F scores (times the
-    document's factor, at most 1, when ``factors`` is given)."""
+    document's factor, at most 1, when ``factors`` is given). Once ``budget`` is spent
+    the remaining terms are left out: the ranking is that of the terms scored so far."""
     if not docs or depth < 1:
         return []
     stats = sorted(_stats(searcher, terms), key=lambda s: -s.bound)
@@ -56,6 +59,8 @@ def top_documents(
     remaining = sum(s.bound for s in stats)
     candidates: set[int] | None = None  # set once no unseen document can reach the top
     for term in stats:
+        if budget.exhausted():
+            break
         remaining = max(remaining - term.bound, 0.0)  # never below 0 by rounding
         lengths = columns.lengths(term.fieldname)
         if candidates is None:

@@ -10,16 +10,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from .budget import UNLIMITED, Budget
+from .cache import AnswerCache
 from .columns import FACETS, Columns
 from .config import Settings
+from .document import web_url
 from .highlight import marked_html, merge, phrase_spans, snippet_html, term_spans
+from .integrity import damage, has_checksums
 from .matching import drop_matching, keep_only, matching_docs, word_counts
 from .models import (
     MAX_PAGE_SIZE,
@@ -34,7 +40,7 @@ from .models import (
 )
 from .query import LANGUAGES, BuiltQuery, QueryBuilder, parse_query
 from .scoring import top_documents
-from .store import IndexStore, open_index
+from .store import INDEX_FAULTS, IndexStore, IndexUnavailable, open_index
 
 # "all" mode answers when it finds at least this many; otherwise any word will do.
 MIN_ALL_WORDS_RESULTS = 1
@@ -43,6 +49,8 @@ MIN_ALL_WORDS_RESULTS = 1
 # quarter (the best of 0, 0.5 and 1 on bench/quality.py).
 COORDINATION = 0.5
 FACET_VALUES = 50
+# Related articles are found from the words of this much of an article's text.
+RELATED_TEXT_CHARS = 20_000
 _WORD_FIELDS = ("title", "body")
 _CHAR_FIELDS = {"title": "title_chars", "body": "body_chars"}
 
@@ -57,23 +65,43 @@ class _Open:
 
 
 class SearchService:
+    """Searches on the serving generation. Searchers are pooled, not kept per thread: at
+    most one per search running at once, and those of a generation that is no longer
+    served are closed as soon as they are idle (``release_stale``), so a process holds
+    the files of the generation it serves plus, while requests on it finish, the one
+    before."""
+
     def __init__(self, settings: Settings) -> None:
         self.store = IndexStore(settings.index.path)
-        self._local = threading.local()
-        self._columns: dict[str, Columns] = {}  # by generation, shared by the threads
-        self._columns_lock = threading.Lock()
+        self.budget_seconds = settings.server.search_budget_ms / 1000 or None
+        self.cache = AnswerCache(int(settings.server.cache_mb * 1024 * 1024))
+        self._lock = threading.Lock()
+        self._idle: list[_Open] = []  # searchers not in use, all on self._generation
+        self._generation: str | None = None
+        self._columns: dict[str, Columns] = {}  # by generation, shared by the searchers
+        self._damaged: dict[str, str] = {}  # generation -> why it cannot be searched
 
     def warm_up(self) -> None:
         """Load the models now (in each server worker, after it starts), not on a query."""
-        builder = self._open().builder
-        for text in ("中文 한국어 English", "國際"):
-            list(builder.words(text))
-            list(builder.chars(text))
+        with self._using() as opened:
+            for text in ("中文 한국어 English", "國際"):
+                list(opened.builder.words(text))
+                list(opened.builder.chars(text))
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _check_paging(request)
-        opened = self._open()
+        generation = self.store.current_name() or ""
+        cached = self.cache.get(generation, request)
+        if cached is not None:
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+        with self._using() as opened:
+            response = self._search(opened, request)
+        response.took_ms = (time.perf_counter() - started) * 1000
+        self.cache.put(opened.generation, request, response)
+        return response
+
+    def _search(self, opened: _Open, request: SearchRequest) -> SearchResponse:
         parsed = parse_query(request.q)
         parsed.langs.update(_request_langs(request.lang))
         parsed.sources.update(request.source)
@@ -82,23 +110,29 @@ class SearchService:
         if parsed.date_from and parsed.date_to and parsed.date_from > parsed.date_to:
             raise SearchError("bad_parameter", "the date range ends before it starts", "from")
         built = opened.builder.build(parsed)
+        # From here on: the models are loaded (a first query in a process loads them).
+        budget = Budget(self.budget_seconds)
         searcher, columns = opened.searcher, opened.columns
         mode, factors = "all", None
-        docs = self._narrow(opened, built, matching_docs(searcher, built.required))
-        if len(docs) < MIN_ALL_WORDS_RESULTS and len(built.any_of) > 1:
+        docs = self._narrow(opened, built, matching_docs(searcher, built.required, budget))
+        if len(docs) < MIN_ALL_WORDS_RESULTS and len(built.any_of) > 1 and not budget.spent:
             # Any word will do; the more of the words an article has, the higher it ranks.
             mode = "any"
-            counts = word_counts(searcher, built.any_of)
+            counts = word_counts(searcher, built.any_of, budget)
             docs = self._narrow(opened, built, set(counts))
             share = COORDINATION / len(built.any_of)
             factors = {d: 1 - COORDINATION + share * counts[d] for d in docs}
         depth = request.page * request.size
-        ranked = _rank(searcher, columns, built, docs, factors, depth, request.sort)
+        ranked = _rank(searcher, columns, built, docs, factors, depth, request.sort, budget)
         first = (request.page - 1) * request.size
         page = ranked[first : first + request.size]
-        spans = _page_spans(searcher, [d for d, _ in page], built) if request.highlight else {}
+        spans = {}
+        if request.highlight:
+            spans = _page_spans(searcher, [d for d, _ in page], built, budget)
         hits = [self._hit(searcher, docnum, score, spans.get(docnum)) for docnum, score in page]
-        suggestion = _suggestion(searcher, request.q, built) if mode == "any" or not hits else None
+        suggestion = None
+        if (mode == "any" or not hits) and not budget.exhausted():
+            suggestion = _suggestion(searcher, request.q, built)
         return SearchResponse(
             query=request.q,
             mode=mode,
@@ -108,7 +142,7 @@ class SearchService:
             results=hits,
             facets={name: _facet(columns.counts(name, docs), name) for name in FACETS},
             suggestion=suggestion,
-            took_ms=(time.perf_counter() - started) * 1000,
+            timed_out=budget.spent,
         )
 
     def _narrow(self, opened: _Open, built: BuiltQuery, docs: set[int]) -> set[int]:
@@ -129,14 +163,15 @@ class SearchService:
         return docs
 
     def document(self, doc_id: str) -> StoredDocument | None:
-        searcher = self._open().searcher
-        docnum = searcher.document_number(id=doc_id)
-        if docnum is None:
-            return None
-        stored = searcher.stored_fields(docnum)
+        with self._using() as opened:
+            searcher = opened.searcher
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return None
+            stored = searcher.stored_fields(docnum)
         return StoredDocument(
             id=stored["id"],
-            url=stored.get("url", ""),
+            url=web_url(stored.get("url", "")),
             title=stored.get("title", ""),
             body=stored.get("body", ""),
             lang=stored.get("lang", ""),
@@ -148,48 +183,91 @@ class SearchService:
 
     def related(self, doc_id: str, limit: int = 10) -> list[Hit] | None:
         """Articles sharing the most distinctive words of ``doc_id`` (more like this)."""
-        searcher = self._open().searcher
-        docnum = searcher.document_number(id=doc_id)
-        if docnum is None:
-            return None
-        limit = max(1, min(limit, MAX_PAGE_SIZE))
-        results = searcher.more_like(docnum, "body", top=limit, numterms=12)
-        return [self._hit(searcher, hit.docnum, hit.score, None) for hit in results]
+        with self._using() as opened:
+            searcher = opened.searcher
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return None
+            limit = max(1, min(limit, MAX_PAGE_SIZE))
+            # Its words are read from the stored text, analysed again: its opening only,
+            # so a very long article costs what a long one does.
+            body = searcher.stored_fields(docnum).get("body", "")[:RELATED_TEXT_CHARS]
+            results = searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
+            return [self._hit(searcher, hit.docnum, hit.score, None) for hit in results]
 
     def health(self) -> dict:
-        opened = self._open()
-        return {
-            "status": "ok",
-            "generation": opened.generation,
-            "documents": opened.searcher.doc_count(),
-        }
+        with self._using() as opened:
+            return {
+                "status": "ok",
+                "generation": opened.generation,
+                "documents": opened.searcher.doc_count(),
+            }
 
-    def _open(self) -> _Open:
-        """This thread's searcher on the serving generation, reopened after a switch."""
-        current = getattr(self._local, "opened", None)
+    def release_stale(self) -> None:
+        """Close the idle searchers of a generation that is no longer served."""
+        current = self.store.current_name()
+        with self._lock:
+            if current == self._generation:
+                return
+            stale, self._idle = self._idle, []
+            self._generation = current
+            self._columns = {g: c for g, c in self._columns.items() if g == current}
+        for opened in stale:
+            opened.searcher.close()
+
+    @contextmanager
+    def _using(self) -> Iterator[_Open]:
+        """A searcher on the serving generation for the time of one request."""
         path = self.store.current_path()  # CURRENT read once: the name and what is opened agree
-        if current is not None and current.generation == path.name:
-            return current
-        index = open_index(path)
-        schema = index.schema
-        searcher = index.searcher()
-        opened = _Open(
-            generation=path.name,
-            index=index,
-            searcher=searcher,
-            builder=QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer),
-            columns=self._columns_of(path.name, searcher),
-        )
-        if current is not None:
-            current.searcher.close()
-        self._local.opened = opened
-        return opened
+        if path.name in self._damaged:
+            raise IndexUnavailable(self._damaged[path.name])
+        self.release_stale()
+        with self._lock:
+            opened = self._idle.pop() if self._idle and path.name == self._generation else None
+        if opened is None:
+            opened = self._open(path)
+        try:
+            yield opened
+        except INDEX_FAULTS as error:
+            problems = damage(path) if has_checksums(path) else []
+            if problems:
+                reason = f"generation {path.name} is damaged: {problems[0]}"
+                self._damaged[path.name] = reason
+                raise IndexUnavailable(reason) from error
+            raise
+        finally:
+            with self._lock:
+                keep = opened.generation == self._generation
+                if keep:
+                    self._idle.append(opened)
+            if not keep:
+                opened.searcher.close()
+
+    def _open(self, path: Path) -> _Open:
+        try:
+            index = open_index(path)
+            schema = index.schema
+            searcher = index.searcher()
+            return _Open(
+                generation=path.name,
+                index=index,
+                searcher=searcher,
+                builder=QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer),
+                columns=self._columns_of(path.name, searcher),
+            )
+        except INDEX_FAULTS as error:
+            reason = f"generation {path.name} cannot be opened: {error!r}"
+            self._damaged[path.name] = reason
+            raise IndexUnavailable(reason) from error
 
     def _columns_of(self, generation: str, searcher: Searcher) -> Columns:
-        with self._columns_lock:
-            if generation not in self._columns:
-                self._columns = {generation: Columns(searcher.reader())}  # drops the old
-            return self._columns[generation]
+        with self._lock:
+            found = self._columns.get(generation)
+        if found is None:
+            found = Columns(searcher.reader())
+            with self._lock:
+                found = self._columns.setdefault(generation, found)
+        return found
 
     def _hit(
         self,
@@ -203,7 +281,7 @@ class SearchService:
         spans = spans or {"title": [], "body": []}
         return Hit(
             id=stored["id"],
-            url=stored.get("url", ""),
+            url=web_url(stored.get("url", "")),
             title=title,
             title_html=marked_html(title, spans["title"]),
             snippet_html=snippet_html(body, spans["body"]),
@@ -223,27 +301,33 @@ def _rank(
     factors: dict[int, float] | None,
     depth: int,
     sort: str,
+    budget: Budget = UNLIMITED,
 ) -> list[tuple[int, float]]:
     """The first ``depth`` of ``docs`` as (document number, score): by score (ties in
     index order), or newest first (ties by score)."""
     terms = built.ranking.subqueries
     if sort == "date":
         newest = columns.newest(docs, depth)
-        scored = top_documents(searcher, columns, terms, newest, factors, len(newest))
+        scored = top_documents(searcher, columns, terms, newest, factors, len(newest), budget)
         published = columns.published
         return sorted(scored, key=lambda hit: (-published[hit[0]], -hit[1], hit[0]))[:depth]
-    return top_documents(searcher, columns, terms, docs, factors, depth)
+    return top_documents(searcher, columns, terms, docs, factors, depth, budget)
 
 
-def _page_spans(searcher: Searcher, docnums: list[int], built: BuiltQuery):
-    """Marks for every document of a page: {docnum: {"title": spans, "body": spans}}."""
+def _page_spans(
+    searcher: Searcher, docnums: list[int], built: BuiltQuery, budget: Budget = UNLIMITED
+):
+    """Marks for every document of a page: {docnum: {"title": spans, "body": spans}};
+    once the budget is spent, no more are looked for."""
     found: dict[int, dict[str, list]] = {d: {name: [] for name in _WORD_FIELDS} for d in docnums}
     for name in _WORD_FIELDS:
+        if budget.exhausted():
+            break
         parts = [term_spans(searcher, docnums, name, built.word_terms)]
-        parts += [
-            phrase_spans(searcher, docnums, _CHAR_FIELDS[name], phrase)
-            for phrase in built.char_phrases
-        ]
+        for phrase in built.char_phrases:
+            if budget.exhausted():
+                break
+            parts.append(phrase_spans(searcher, docnums, _CHAR_FIELDS[name], phrase))
         for part in parts:
             for docnum, spans in part.items():
                 found[docnum][name].extend(spans)

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
+import re
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +26,7 @@ from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
+from whoosh.index import IndexError as WhooshIndexError
 
 POINTER = "CURRENT"
 GENERATIONS = "generations"
@@ -36,21 +41,60 @@ class IndexBusy(RuntimeError):
     """Another rebuild or update holds the write lock."""
 
 
+class IndexUnavailable(RuntimeError):
+    """The serving generation cannot be read: damaged files, or a CURRENT that names no
+    generation. Searches answer 503 with the reason until a good one is switched in."""
+
+
+# What Whoosh raises on files that are truncated, emptied or overwritten.
+INDEX_FAULTS = (
+    WhooshIndexError,  # no TOC, an unknown version
+    OSError,
+    EOFError,
+    ValueError,
+    IndexError,
+    KeyError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    AssertionError,
+)
+
+# What a generation's name may be: no path separators, no "..", nothing hidden.
+_GENERATION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,127}")
+
+
 class IndexStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.generations = self.path / GENERATIONS
 
     def current_name(self) -> str | None:
+        """The serving generation's name; IndexUnavailable when CURRENT holds anything but
+        the name of a generation folder."""
+        name = self._pointer()
+        if name is not None and not _is_generation_name(name):
+            raise IndexUnavailable(
+                f"{self.path / POINTER} names no generation ({name[:80]!r}): rebuild the index"
+            )
+        return name
+
+    def _pointer(self) -> str | None:
         try:
-            name = (self.path / POINTER).read_text(encoding="utf-8").strip()
+            name = (self.path / POINTER).read_bytes().decode("utf-8", "replace").strip()
         except FileNotFoundError:
             return None
         return name or None
 
+    def current_name_or_none(self) -> str | None:
+        """The serving generation's name, None when CURRENT is missing or invalid (a
+        rebuild then replaces it)."""
+        name = self._pointer()
+        return name if name is not None and _is_generation_name(name) else None
+
     def previous_name(self) -> str | None:
         """The newest generation older than the serving one: readers may still hold it."""
-        current = self.current_name()
+        current = self.current_name_or_none()
         if current is None or not self.generations.is_dir():
             return None
         older = sorted(p.name for p in self.generations.iterdir() if p.name < current)
@@ -58,12 +102,21 @@ class IndexStore:
 
     def current_path(self) -> Path:
         name = self.current_name()
-        if name is None or not (self.generations / name).is_dir():
+        if name is None:
             raise IndexNotFound(f"no index at {self.path}: build one with 'hansearch rebuild'")
+        if not (self.generations / name).is_dir():
+            raise IndexUnavailable(
+                f"the serving generation {name} is missing from {self.generations}:"
+                " rebuild the index"
+            )
         return self.generations / name
 
     def open_current(self) -> Index:
-        return open_index(self.current_path())
+        path = self.current_path()
+        try:
+            return open_index(path)
+        except INDEX_FAULTS as error:
+            raise IndexUnavailable(f"generation {path.name} cannot be opened: {error!r}") from None
 
     def new_generation(self) -> Path:
         """An empty folder for a generation, named by its start time (sorts by age)."""
@@ -87,7 +140,7 @@ class IndexStore:
     def remove_old_generations(self, keep_previous: str | None = None) -> list[str]:
         """Delete every generation but the serving one and ``keep_previous`` (which
         readers may still have open); also the leftovers of builds that died."""
-        keep = {self.current_name(), keep_previous}
+        keep = {self.current_name_or_none(), keep_previous}
         removed = []
         if self.generations.is_dir():
             for path in sorted(self.generations.iterdir()):
@@ -122,6 +175,10 @@ class IndexStore:
                 handle.seek(0)
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _is_generation_name(name: str) -> bool:
+    return bool(_GENERATION_NAME.fullmatch(name)) and ".." not in name
 
 
 def open_index(generation: Path) -> Index:

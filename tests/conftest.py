@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,14 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "demo" / "seeds"
 CHINESE_SEED = SEEDS / "000_7d7e8ccb8e4aa8ab.txt"
 KOREAN_SEED = SEEDS / "004_af721fc1b1a612be.txt"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="save the browser tests' screenshots to docs/screenshots (needs CJK fonts)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +80,13 @@ def _search_corpus(folder: Path) -> None:
     shutil.copy(KOREAN_SEED, folder)
     records = [
         {
+            # Markup in a text field is made text, entities decoded once (clean.markup_to_text):
+            # these index the literal text "<script>alert(1)</script>" and "<b>태그</b>", which
+            # every output must escape.
             "id": "xss-1",
-            "title": "<script>alert(1)</script> 태그 보도",
-            "body": "사령부 관련 <b>태그</b>가 들어간 기사이다. 5 < 6 이고 & 기호도 있다.",
+            "title": "&lt;script&gt;alert(1)&lt;/script&gt; 태그 보도",
+            "body": "사령부 관련 &lt;b&gt;태그&lt;/b&gt;가 들어간 기사이다. "
+            "5 < 6 이고 & 기호도 있다.",
             "publisher": "테스트일보",
             "published": "2024-06-01T09:00:00+09:00",
         },
@@ -124,3 +137,103 @@ def search_settings(tmp_path_factory):
     settings = load_settings(config, environ={})
     rebuild(settings)
     return settings
+
+
+class Served:
+    """A running ``hansearch serve``: its process, base URL and output files."""
+
+    def __init__(self, process: subprocess.Popen, port: int, stdout: Path, stderr: Path):
+        self.process = process
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        """(status, headers, body bytes) of one request, errors included."""
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.base + path, data=body, method=method, headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def raw(
+        self, request_line: bytes, headers: bytes = b"", body: bytes = b""
+    ) -> tuple[int, bytes, bytes]:
+        """(status, head, body) of a request sent byte for byte (no client re-encodes it);
+        ``headers`` are CRLF-terminated lines."""
+        import socket
+
+        head = request_line + b"\r\nHost: localhost\r\nConnection: close\r\n" + headers
+        with socket.create_connection(("127.0.0.1", self.port), timeout=60) as sock:
+            sock.sendall(head + b"\r\n" + body)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        answer_head, _, answer_body = data.partition(b"\r\n\r\n")
+        return int(answer_head.split(b" ", 2)[1]), answer_head, answer_body
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(config: Path, folder: Path, workers: int, startup_seconds: int = 90):
+    """``hansearch serve`` on ``config`` until the block ends (then SIGTERM); ready once
+    every worker has loaded its models or said it answers 503 for want of an index."""
+    import signal
+    import time
+
+    port = free_port()
+    stdout, stderr = folder / "stdout.txt", folder / "stderr.txt"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hansearch",
+                "--config",
+                str(config),
+                "serve",
+                "--port",
+                str(port),
+            ],
+            cwd=REPO,
+            stdout=out,
+            stderr=err,
+        )
+    served = Served(process, port, stdout, stderr)
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited ({process.returncode}):\n" + stderr.read_text())
+            log = stderr.read_text()
+            if log.count("models loaded in") + log.count("answering 503 until") >= workers:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"not ready within {startup_seconds} s:\n" + log)
+            time.sleep(0.2)
+        yield served
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

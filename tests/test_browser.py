@@ -1,6 +1,8 @@
 """The search page in a real browser (Debian's Chromium driven by Playwright) against a real
 ``hansearch serve`` (gunicorn) on the fixture index: what a reader sees and can do, with
-the keyboard, on a phone, and with JavaScript off. Saves the README's screenshots."""
+the keyboard, on a phone, and with JavaScript off. With ``--update-screenshots`` it saves
+the README's screenshots (and refuses to without CJK fonts); otherwise nothing in the
+repository is written."""
 
 from __future__ import annotations
 
@@ -401,16 +403,113 @@ def test_accessibility(page, url, kinds):
     ("name", "query"),
     [("zh", "美日 安全磋商"), ("ko", "주일미군 사령부")],
 )
-def test_screenshots(browser, server, name, query):
+def test_screenshots(browser, server, name, query, request, tmp_path):
     """The results page in each language at desktop and phone width, for the README."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path
+    if request.config.getoption("--update-screenshots"):
+        missing = [lang for lang in ("zh", "ko") if not _fonts_for(lang)]
+        if missing:
+            pytest.fail(
+                f"no font for {', '.join(missing)}: the screenshots would show empty boxes;"
+                " install fonts-noto-cjk first"
+            )
+        folder = SCREENSHOTS
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context = browser.new_context(base_url=server, viewport=viewport)
         try:
             page = context.new_page()
             page.goto("/search?q=" + quote(query))
             expect(page.locator(".hit").first).to_be_visible()
-            page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png")
+            page.screenshot(path=folder / f"{name}-{size}.png")
         finally:
             context.close()
-        assert (SCREENSHOTS / f"{name}-{size}.png").stat().st_size > 10_000
+        assert (folder / f"{name}-{size}.png").stat().st_size > 10_000
+
+
+def _fonts_for(lang: str) -> list[str]:
+    """Fonts fontconfig has for ``lang`` (``fc-list :lang=ko``)."""
+    try:
+        found = subprocess.run(
+            ["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, timeout=30
+        )
+    except OSError:
+        return []
+    return found.stdout.split("\n") if found.stdout.strip() else []
+
+
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    " JavaScript:alert(2)",
+    "java\tscript:alert(3)",
+    "data:text/html,<script>alert(4)</script>",
+    "vbscript:msgbox(5)",
+    "\x00javascript:alert(6)",
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory, dictionaries):
+    """A server on an index holding articles whose stored URLs are hostile (written into
+    Whoosh directly: the readers drop such URLs, an index from elsewhere may not)."""
+    from conftest import serving
+    from whoosh import index as whoosh_index
+
+    from search.document import Document
+    from search.schema import build_schema, document_fields
+    from search.store import IndexStore
+
+    folder = tmp_path_factory.mktemp("hostile-urls")
+    store = IndexStore(folder / "index")
+    generation = store.new_generation()
+    ix = whoosh_index.create_in(str(generation), build_schema(dictionaries))
+    writer = ix.writer()
+    for number, url in enumerate([*HOSTILE_URLS, "https://example.org/safe"]):
+        writer.add_document(
+            **document_fields(
+                Document(
+                    id=f"hostile-{number}",
+                    title=f"사령부 기사 {number}",
+                    body=f"사령부 개편 계획이 발표되었다. 기사 번호 {number}.",
+                    lang="ko",
+                    url=url,
+                )
+            )
+        )
+    writer.commit()
+    store.switch_to(generation)
+    config = folder / "config.toml"
+    config.write_text(
+        f'[index]\npath = "{store.path}"\n[server]\nworkers = 1\nthreads = 4\n', "utf-8"
+    )
+    with serving(config, folder, workers=1) as served:
+        yield served.base
+
+
+def test_only_web_links_are_links_even_with_the_csp_off(browser, hostile_server):
+    context = browser.new_context(base_url=hostile_server, viewport=DESKTOP, bypass_csp=True)
+    dialogs: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto("/search?q=" + quote("사령부"))
+        expect(page.locator(".hit")).to_have_count(7)
+        hrefs = page.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
+        schemes = {urlsplit(href).scheme for href in hrefs}
+        assert schemes == {"http", "https"}, hrefs
+        assert page.locator('.hit-title a[href="https://example.org/safe"]').count() == 1
+        for title in page.locator(".hit-title a").all()[:3]:
+            with page.expect_navigation():
+                title.click()
+            assert urlsplit(page.url).path == "/doc"  # its page here, not the hostile URL
+            related = page.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
+            assert {urlsplit(href).scheme for href in related} <= {"http", "https"}
+            page.go_back()
+        api = page.request.get(hostile_server + "/api/search?size=20&q=" + quote("사령부"))
+        urls = {hit["id"]: hit["url"] for hit in api.json()["results"]}
+        assert urls == {
+            **{f"hostile-{n}": "" for n in range(len(HOSTILE_URLS))},
+            f"hostile-{len(HOSTILE_URLS)}": "https://example.org/safe",
+        }
+    finally:
+        context.close()
+    assert dialogs == []

@@ -180,3 +180,137 @@ def test_html_line_breaks_in_plain_text_become_line_breaks():
     assert normalise_paragraphs("집행정지 결정 <br />등기사항으로<BR>적는다") == (
         "집행정지 결정\n등기사항으로\n적는다"
     )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Embed from Getty Images",
+        "（欢迎点击此处订阅NYT简报，我们将在每个工作日发送最新内容至您的邮箱。）",
+        "20/01/2021 - 20:31",
+        "Don Evans 在 星期日, 02/11/2018 - 18:20 提交",
+        "Anonymous (未验证) 在 星期六, 12/20/2014 - 08:58 提交",
+        "wechatimg1424.jpeg",
+        "12140117416_79136e723d_z.jpg",
+    ],
+)
+def test_embeds_subscription_invitations_post_stamps_and_image_names_are_not_body(line):
+    text = f"美国总统拜登周五宣布新的制裁措施。\n\n{line}\n\n他说，这些措施将于下周生效。"
+    assert strip_boilerplate(text, trim_head=False) == (
+        "美国总统拜登周五宣布新的制裁措施。\n\n他说，这些措施将于下周生效。"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "欢迎仪式结束后，他订阅了三份当地报纸，每天早上都读。",
+        "他在20/01/2021 - 20:31发出了这条推文。",
+        "The file photo.jpg was attached to the complaint, she said.",
+    ],
+)
+def test_sentences_like_furniture_lines_stay(text):
+    assert strip_boilerplate(text, trim_head=False) == text
+
+
+def test_a_feed_items_more_link_is_cut_and_its_text_kept():
+    text = "港警下午發出聲明，承諾會徹查到底，警方目前逮捕37名嫌犯，並有7人被......more"
+    assert strip_boilerplate(text, trim_head=False) == text.removesuffix("more")
+    assert strip_boilerplate("他说他还想要更多 more", trim_head=False) == "他说他还想要更多 more"
+
+
+def _post(folder: Path, number: int, author: str, url: str, extra: str = "") -> None:
+    (folder / f"post-{number:02d}.md").write_text(
+        f'---\nlayout: post\ntitle: "第{number}篇文章"\ndate: 2021-01-{number % 28 + 1:02d}\n'
+        f"author: {author}\nfrom: {url}\ntags: [ 评论 ]\n---\n\n<!--NaN-->\n\n"
+        f"<div>{extra}<p>这是第{number}篇文章的正文，讲述了当天发生的事情。</p></div>\n",
+        "utf-8",
+    )
+
+
+def _learned_corpus(folder: Path):
+    from indexer.furniture import learn_furniture, without_furniture
+    from indexer.reader import ReadOptions
+    from indexer.units import plan_units, read_unit
+    from search.document import Document
+
+    plan = plan_units([folder], ReadOptions())
+    furniture = learn_furniture(plan, ReadOptions())
+    docs = [
+        without_furniture(item, furniture)
+        for unit in plan.units
+        for _, item in read_unit(unit, ReadOptions())
+        if isinstance(item, Document)
+    ]
+    return furniture, {doc.url.rsplit("/", 1)[-1]: doc for doc in docs}
+
+
+def test_a_hosts_usual_name_is_its_publisher_and_a_rare_one_a_person(tmp_path):
+    corpus = tmp_path / "posts"
+    corpus.mkdir()
+    for number in range(1, 7):
+        _post(corpus, number, "Feed A", f"https://a.example/{number}")
+    _post(corpus, 7, "Jane Doe", "https://www.a.example/7")
+    _, docs = _learned_corpus(corpus)
+    assert {doc.source for doc in docs.values()} == {"Feed A"}
+    assert {key: doc.author for key, doc in docs.items() if doc.author} == {"7": "Jane Doe"}
+
+
+def test_a_host_without_a_usual_name_is_its_own_publisher(tmp_path):
+    corpus = tmp_path / "posts"
+    corpus.mkdir()
+    for number, author in enumerate(["张三", "李四", "王五", "张三", "unknown"], start=1):
+        _post(corpus, number, author, f"https://www.blog.example/{number}")
+    _, docs = _learned_corpus(corpus)
+    assert {doc.source for doc in docs.values()} == {"blog.example"}
+    assert [docs[str(n)].author for n in range(1, 6)] == ["张三", "李四", "王五", "张三", ""]
+
+
+def test_publisher_is_the_name_of_most_posts_else_the_host_and_unknown_under_three_posts():
+    from indexer.furniture import publisher
+
+    assert publisher("a.example", {"Feed A": 3, "Jane Doe": 2}) == "Feed A"
+    assert publisher("a.example", {"Feed A": 2, "Jane Doe": 2}) == "a.example"
+    assert publisher("a.example", {"Feed A": 3, "Anonymous": 9}) == "Feed A"
+    assert publisher("a.example", {"Feed A": 2, "unknown": 5}) is None
+
+
+def test_a_host_with_too_few_posts_keeps_their_names_as_sources(tmp_path):
+    corpus = tmp_path / "posts"
+    corpus.mkdir()
+    _post(corpus, 1, "自由亚洲电台", "https://www.rfa.org/1")
+    _post(corpus, 2, "unknown", "https://www.rfa.org/2")
+    _, docs = _learned_corpus(corpus)
+    assert [(docs[n].source, docs[n].author) for n in "12"] == [
+        ("自由亚洲电台", ""),
+        ("rfa.org", ""),
+    ]
+
+
+def test_a_small_sources_furniture_is_learned_under_its_publisher_and_saved(tmp_path):
+    from indexer.furniture import load_furniture, save_furniture, without_furniture
+    from indexer.reader import ReadOptions
+    from indexer.units import plan_units, read_unit
+
+    corpus = tmp_path / "posts"
+    corpus.mkdir()
+    promo = "<p>点击订阅我们的每日新闻简报</p>"
+    for number in range(1, 29):
+        _post(corpus, number, "Big Feed", f"https://big.example/{number}")
+    for number in range(29, 35):
+        _post(corpus, number, "Small Feed", f"https://small.example/{number}", promo)
+    _post(corpus, 35, "Jane Doe", "https://small.example/35", promo)
+    furniture, docs = _learned_corpus(corpus)
+    assert furniture.lines == {"Small Feed": {"点击订阅我们的每日新闻简报"}}
+    assert "简报" not in docs["35"].body
+    assert (docs["35"].source, docs["35"].author) == ("Small Feed", "Jane Doe")
+
+    save_furniture(tmp_path, furniture)
+    (unit,) = plan_units([corpus / "post-35.md"], ReadOptions()).units
+    (_, doc), *_ = read_unit(unit, ReadOptions())
+    doc = without_furniture(doc, load_furniture(tmp_path))
+    assert (doc.source, doc.author, doc.body) == (
+        docs["35"].source,
+        docs["35"].author,
+        docs["35"].body,
+    )

@@ -13,8 +13,8 @@ import pytest
 from indexer.dates import KOREA, parse_date
 from indexer.dedupe import canonical_url
 from indexer.formats import FormatOptions, JsonlFields, detect_format, read_documents
-from indexer.skip import Skip
-from search.document import Document
+from indexer.skip import Notice, Skip
+from search.document import Document, web_url
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "demo" / "seeds"
@@ -366,3 +366,152 @@ def test_a_title_that_runs_into_the_opening_paragraph_ends_at_its_line_break():
     assert document.body == (
         "伊朗6月7日向以色列发射导弹，这是停火以来第一次。\n\n以色列国防军证实，伊朗已发射11枚导弹。"
     )
+
+
+# Markup in text fields (issue 9, item 4): known HTML tags become text and line breaks,
+# entities are decoded once, and anything else in angle brackets stays text.
+
+
+def test_html_line_breaks_in_a_json_lines_title_are_spaces_not_text():
+    for br in ("<br>", "<BR >", "<br/>", "</br>", "<br />"):
+        record = {"title": f"국방 개혁 속도전...{br}원로들은 우려", "body": "개혁안이 발표됐다."}
+        [document] = _read(json.dumps(record, ensure_ascii=False), "feed.jsonl")
+        assert document.title == "국방 개혁 속도전... 원로들은 우려", br
+        assert document.body == "개혁안이 발표됐다."
+
+
+def test_a_title_with_a_deck_split_by_br_tags_keeps_its_first_line_and_moves_the_deck():
+    record = {
+        "title": "칼럼 : 압류의 순서 - 먼저 한 압류가 앞선다</br>\n채권자들 순위는</br>\n"
+        "압류 순서로 정해져<BR><BR>\n경합하면 평등하게",
+        "body": "본문 첫 문단이다.",
+    }
+    [document] = _read(json.dumps(record, ensure_ascii=False), "opinion.jsonl")
+    assert document.title == "칼럼 : 압류의 순서 - 먼저 한 압류가 앞선다"
+    assert document.body == (
+        "채권자들 순위는\n압류 순서로 정해져\n경합하면 평등하게\n\n본문 첫 문단이다."
+    )
+
+
+def test_html_in_a_json_lines_body_becomes_paragraphs_and_the_other_fields_text():
+    record = {
+        "title": "제목 &amp; 부제",
+        "body": "첫 줄<br>둘째 줄<p>새 문단에 <b>굵은</b> 글씨와 "
+        '<a href="https://x.example/">링크</a></p><div class="x">끝 문단</div>',
+        "author": "홍길동 기자<br>",
+        "publisher": "예시&#38;신문",
+        "section": "사회&gt;법조",
+    }
+    [document] = _read(json.dumps(record, ensure_ascii=False), "feed.jsonl")
+    assert document.title == "제목 & 부제"
+    assert document.body == "첫 줄\n둘째 줄\n\n새 문단에 굵은 글씨와 링크\n\n끝 문단"
+    assert document.author == "홍길동"
+    assert (document.source, document.tags) == ("예시&신문", ["사회>법조"])
+
+
+def test_escaped_markup_in_a_body_is_literal_text_decoded_once():
+    record = {
+        "title": "<script> 태그를 다룬 기사",
+        "body": "기사에 &lt;script&gt;alert(1)&lt;/script&gt; 문자열과 &amp;lt; 기호가 있다. "
+        "5 < 6 이고 R&D, AT&T, &notice 그대로. <조세법 판례백선>과 <A Tale of Two Cities>, "
+        "<The Day After Tomorrow>는 책과 영화 제목이다.",
+    }
+    [document] = _read(json.dumps(record, ensure_ascii=False), "feed.jsonl")
+    assert document.title == "<script> 태그를 다룬 기사"
+    assert document.body == (
+        "기사에 <script>alert(1)</script> 문자열과 &lt; 기호가 있다. "
+        "5 < 6 이고 R&D, AT&T, &notice 그대로. <조세법 판례백선>과 <A Tale of Two Cities>, "
+        "<The Day After Tomorrow>는 책과 영화 제목이다."
+    )
+
+
+def test_entities_and_tags_in_front_matter_values_become_text():
+    post = "\n".join(
+        [
+            "---",
+            'title: "总统呼吁&quot;保持冷静&quot;<br>众院表决"',
+            "date: 2020-10-03 08:50:32",
+            "author: Jane Roe &#38; John Doe",
+            "from: https://example.com/a?x=1&amp;y=2",
+            'tags: [评论, "A &amp; B"]',
+            "---",
+            "<p>正文第一段。</p>",
+        ]
+    )
+    document = _one(post, "post.md")
+    assert document.title == '总统呼吁"保持冷静" 众院表决'
+    assert "Jane Roe & John Doe" in (document.source, document.author)
+    assert "&#38;" not in document.source + document.author
+    assert document.url == "https://example.com/a?x=1&y=2"
+    assert "A & B" in document.tags
+
+    markdown = NAVER_STYLE.replace("publisher: 뉴스1", "publisher: 뉴스&#38;통신")
+    markdown = markdown.replace("한재준 기자 (", "한재준&lt;b&gt; 기자 (")
+    document = _one(markdown, "baram/1.md")
+    assert document.source == "뉴스&통신"
+    assert document.author == "한재준<b>, 김지현"
+
+
+# Only web URLs are URLs (issue 9, item 7).
+
+HOSTILE_URLS = [
+    ("javascript:alert(1)", "javascript:alert(1)"),
+    (" JavaScript:alert(1)", "JavaScript:alert(1)"),
+    ("java\tscript:alert(1)", "java\\x09script:alert(1)"),
+    ("data:text/html,<script>", "data:text/html,<script>"),
+    ("vbscript:msgbox", "vbscript:msgbox"),
+    ("\x00javascript:", "\\x00javascript:"),
+]
+
+
+def _with_url(kind: str, url: str) -> tuple[str, str]:
+    """An article in format ``kind`` whose URL is ``url``, and its path."""
+    if kind == "jsonl":
+        record = {"title": "제목", "body": "본문 문장이다.", "url": url}
+        return json.dumps(record, ensure_ascii=False), "feed.jsonl"
+    if kind == "jekyll":
+        return f"---\ntitle: 제목\nfrom: {json.dumps(url)}\n---\n<p>본문 문장이다.</p>", "post.md"
+    escaped = url.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    page = f'<html><head><link rel="canonical" href="{escaped}"><title>제목</title></head>'
+    return page + "<body><p>본문 문장이다.</p></body></html>", "page.html"
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "jekyll", "html"])
+@pytest.mark.parametrize(("url", "shown"), HOSTILE_URLS)
+def test_a_url_that_is_not_http_is_dropped_with_a_notice_and_the_id_falls_back(kind, url, shown):
+    text, path = _with_url(kind, url)
+    notice, document = _read(text, path)
+    assert isinstance(document, Document)
+    assert document.url == ""
+    where = "feed.jsonl:1" if kind == "jsonl" else path
+    assert document.id == where
+    assert notice.path == where
+    assert notice.message.startswith("url dropped: not an http(s) URL: ")
+    if kind != "jekyll":  # front matter values have their spaces collapsed first
+        assert notice == Notice(where, f"url dropped: not an http(s) URL: {shown}")
+
+
+def test_a_dropped_url_leaves_a_record_its_own_id_and_long_urls_are_cut_in_the_notice():
+    record = {"id": "r-1", "title": "제목", "body": "본문.", "url": "data:" + "A" * 200}
+    notice, document = _read(json.dumps(record), "feed.jsonl")
+    assert (document.id, document.url) == ("r-1", "")
+    assert notice.message == "url dropped: not an http(s) URL: data:" + "A" * 54 + "…"
+
+
+def test_web_urls_lose_control_characters_and_other_schemes_are_none():
+    assert web_url(" https://example.com/a\tb\x00c ") == "https://example.com/abc"
+    for url in ["file:///etc/passwd", "//example.com/a", "/a/b.html", "http:///a", "mailto:a@b"]:
+        assert web_url(url) == canonical_url(url) == "", url
+
+
+def test_control_characters_leave_titles_and_ids():
+    record = {
+        "id": "a\x00b\x1fc\x7f",
+        "title": "제목에\x00널\t탭\x07과\x1b[31m색\x85끝",
+        "body": "본문 문장이다.",
+    }
+    [document] = _read(json.dumps(record, ensure_ascii=False), "feed.jsonl")
+    assert document.id == "abc"
+    assert document.title == "제목에 널 탭 과 [31m색 끝"
+    [document] = _read(json.dumps({"title": "\x00\x01", "body": "본문."}), "feed.jsonl")
+    assert (document.id, document.title) == ("feed.jsonl:1", "")

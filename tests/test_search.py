@@ -288,7 +288,6 @@ def test_document_by_id(service):
         ({"q": "사령부 published:2024-13"}, "bad_date"),
         ({"q": "사령부 published:2024-08..2024-07"}, "bad_date"),
         ({"q": "가" * 1001}, "query_too_long"),
-        ({"q": " ".join(f"word{n}" for n in range(70))}, "too_many_words"),
     ],
 )
 def test_requests_a_client_must_fix_name_the_problem(service, request_args, code):

@@ -247,11 +247,11 @@ def test_search_prints_ranked_results_with_brackets_for_marks_off_a_terminal(con
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "  1. [國際論壇]在臺灣舉行",
-        "     中央社 · 2024-08-15 · zh-hant-1",
+        "     中央社 · 2024-08-15 10:00 UTC+08:00 · zh-hant-1",
         "     美日安全磋商後，[國際論壇]在臺灣舉行。與會者討論威懾策略。",
         "",
         "  2. <script>[alert](1)</script> 태그 보도",
-        "     테스트일보 · 2024-06-01 · xss-1",
+        "     테스트일보 · 2024-06-01 09:00 UTC+09:00 · xss-1",
         "     사령부 관련 <b>태그</b>가 들어간 기사이다. 5 < 6 이고 & 기호도 있다.",
         "",
         "2 results; mode all: every word matched",

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from indexer.encoding import lenient_utf8
 from indexer.reader import ReadOptions
-from indexer.skip import Skip
+from indexer.skip import Notice, Skip
 from indexer.sources import DEFAULT_MAX_BYTES, SourceFile, read_text, walk
 from indexer.units import plan_units, read_unit
 
@@ -143,3 +144,99 @@ def test_large_json_lines_file_is_streamed_line_by_line(tmp_path):
         f"{tmp_path.name}/big.jsonl:1",
         f"{tmp_path.name}/big.jsonl:2",
     ]
+
+
+# Nearly-UTF-8 files (issue 9, item 6): a few invalid bytes are replaced and reported.
+
+
+def _nearly_utf8() -> bytes:
+    """A UTF-8 article with three invalid bytes: a lone 0xFF, a lone 0xC0 and a cut 0xFE."""
+    return (
+        f"제목\n\n{KOREAN} ".encode()
+        + b"\xff"
+        + f" {KOREAN}".encode()
+        + b"\xc0 "
+        + f"{CHINESE}".encode()
+        + b"\xfe"
+    )
+
+
+def test_utf8_with_a_few_invalid_bytes_is_read_with_replacements_and_a_notice(tmp_path):
+    result = read_text(_file(tmp_path, "a.txt", _nearly_utf8()))
+    assert not isinstance(result, Skip)
+    assert result.encoding == "utf-8"
+    assert result.text.count("\ufffd") == 3
+    assert result.text == _nearly_utf8().decode("utf-8", "replace")
+    assert result.notices == (Notice("a.txt", "3 invalid UTF-8 bytes replaced"),)
+
+
+def test_the_notice_of_replaced_bytes_comes_before_the_document_through_a_build_unit(tmp_path):
+    (tmp_path / "a.txt").write_bytes(_nearly_utf8())
+    (tmp_path / "b.txt").write_bytes(
+        b"\xef\xbb\xbf" + "제목\n\n".encode() + b"\xff" + KOREAN.encode()
+    )
+    results = [
+        item
+        for unit in plan_units([tmp_path], ReadOptions()).units
+        for _, item in read_unit(unit, ReadOptions())
+    ]
+    folder = tmp_path.name
+    assert [type(item).__name__ for item in results] == ["Notice", "Document"] * 2
+    assert results[0] == Notice(f"{folder}/a.txt", "3 invalid UTF-8 bytes replaced")
+    assert results[2] == Notice(f"{folder}/b.txt", "1 invalid UTF-8 byte replaced")
+    assert (results[1].title, results[1].body.count("\ufffd")) == ("제목", 3)
+
+
+@pytest.mark.parametrize(
+    ("word", "encoding"),
+    [
+        ("外长会谈", "gbk"),
+        ("外长会谈", "gb18030"),
+        ("外長會談", "big5"),
+        ("외교장관 회담", "cp949"),
+    ],
+)
+def test_a_mostly_ascii_legacy_file_with_few_invalid_utf8_bytes_is_still_legacy(
+    tmp_path, word, encoding
+):
+    # As UTF-8 its few invalid bytes would pass as a nearly-UTF-8 file: legacy must win.
+    text = (
+        "Tokyo, July 28 (2+2 meeting of foreign and defence ministers). The ministers met in"
+        " Tokyo on Sunday and agreed to upgrade the command structure of the forces stationed"
+        f" in the country: {word}"
+    )
+    assert 0 < lenient_utf8(text.encode(encoding))[1] <= 8
+    result = read_text(_file(tmp_path, "a.txt", text.encode(encoding)))
+    assert not isinstance(result, Skip)
+    assert (result.text, result.notices) == (text, ())
+    assert result.encoding in ("gb18030", "big5hkscs", "cp949")
+
+
+def test_utf8_with_many_invalid_bytes_is_still_an_unknown_encoding(tmp_path):
+    data = (f"{KOREAN} ".encode() + b"\xff\xfe ") * 20
+    assert read_text(_file(tmp_path, "a.txt", data)) == Skip(
+        "a.txt", "unknown encoding (not UTF-8, UTF-16, GB18030, Big5 or CP949)"
+    )
+
+
+def test_json_lines_with_a_few_invalid_bytes_are_read_and_reported_line_by_line(tmp_path):
+    good = json.dumps({"title": "기사 1", "body": KOREAN}, ensure_ascii=False).encode()
+    nearly = good.replace("기사 1".encode(), b"\xff\xfe 2")
+    broken = b'{"title": "' + b"\xb1\xe2\xbb\xe7" * 10 + b'", "body": "x"}'
+    (tmp_path / "feed.jsonl").write_bytes(b"\n".join([good, nearly, broken, good]))
+    results = [
+        item
+        for unit in plan_units([tmp_path], ReadOptions()).units
+        for _, item in read_unit(unit, ReadOptions())
+    ]
+    where = f"{tmp_path.name}/feed.jsonl"
+    assert [type(item).__name__ for item in results] == [
+        "Document",
+        "Notice",
+        "Document",
+        "Skip",
+        "Document",
+    ]
+    assert results[1] == Notice(f"{where}:2", "2 invalid UTF-8 bytes replaced")
+    assert results[2].title == "\ufffd\ufffd 2"
+    assert results[3] == Skip(f"{where}:3", "invalid UTF-8 at byte 11")

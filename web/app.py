@@ -3,18 +3,36 @@ gunicorn worker) makes its own app on its own settings."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import BadRequest
 
 from search.config import Settings
 from search.searcher import SearchService
 
-from .api import SERVICE, api
-from .pages import pages
+from .admission import Gate
+from .api import MAX_BODY_BYTES, SERVICE, api, api_error
+from .pages import page_error, pages
 
-CORS_METHODS = "GET, OPTIONS"
+CORS_METHODS = "GET, POST, OPTIONS"
 CORS_HEADERS = "Accept, Content-Type"
 CORS_MAX_AGE = "600"
 STATIC_MAX_AGE = 365 * 24 * 3600
+GATE = "hansearch.gate"
+# What runs a search or reads a document: the endpoints the admission gate guards (the
+# health check, the OpenAPI document and static files always answer).
+SEARCHING = frozenset(
+    {
+        "api.search",
+        "api.search_by_body",
+        "api.document_or_related",
+        "api.document_by_query",
+        "api.related_by_query",
+        "pages.search",
+        "pages.document",
+    }
+)
 
 
 def create_app(settings: Settings, service: SearchService | None = None) -> Flask:
@@ -31,7 +49,29 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Flas
     app.register_blueprint(pages)
     # Static files are named by their content's hash (pages.static_url): cache them long.
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     origins = frozenset(settings.server.cors_origins)
+    server = settings.server
+    gate = Gate(server.searches_at_once, server.queue, server.queue_wait_ms / 1000)
+    app.extensions[GATE] = gate
+
+    @app.before_request
+    def guard() -> None:
+        _refuse_undecodable_bytes()
+        if request.endpoint in SEARCHING:
+            gate.enter()
+            g.admitted = True
+
+    @app.teardown_request
+    def release(_: BaseException | None) -> None:
+        if g.pop("admitted", False):
+            gate.leave()
+
+    @app.errorhandler(Exception)
+    def error(exc: Exception):
+        """JSON under /api, for programs; a page anywhere else, for browsers."""
+        api_path = request.path == "/api" or request.path.startswith("/api/")
+        return api_error(exc) if api_path else page_error(exc)
 
     @app.after_request
     def add_headers(response: Response) -> Response:
@@ -40,6 +80,22 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Flas
         return response
 
     return app
+
+
+def _refuse_undecodable_bytes() -> None:
+    """A path or query string that is not UTF-8 (raw bytes a client sent unencoded, or a
+    path percent-encoding such bytes) is a client's error: 400, before anything reads it.
+    The request target as sent (gunicorn's RAW_URI) is checked where there is one: the
+    server's own decoding of the path may have replaced such bytes already."""
+    environ = request.environ
+    target = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
+    path = target.split("?", 1)[0].encode("latin-1", "replace")
+    query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+    for name, raw in (("path", unquote_to_bytes(path)), ("query string", query)):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest(f"the {name} is not valid UTF-8; percent-encode it") from None
 
 
 def _add_cors_headers(response: Response, origins: frozenset[str]) -> None:

@@ -12,11 +12,16 @@ ERROR_CODES = {
     "missing_id": "400: id is missing (/api/documents?id=, /api/related?id=)",
     "bad_parameter": "400: a parameter is malformed or out of range (named in error.parameter)",
     "page_too_deep": f"400: page x size goes past result {MAX_RESULT_DEPTH}",
-    "query_too_long, too_many_words, empty_query, bad_filter, bad_date": "400: the query cannot "
+    "query_too_long, empty_query, bad_filter, bad_date": "400: the query cannot "
     "be searched (too long, no words, a bad lang:/published: filter, an unknown lang)",
+    "bad_request": "400: the path or query string is not UTF-8 (raw bytes sent unencoded)",
+    "bad_body": "400: a POST /api/search body that is not a JSON object",
     "not_found": "404: no document with that id, or no such URL",
-    "method_not_allowed": "405: the API answers GET (and OPTIONS) only",
+    "method_not_allowed": "405: a method the URL does not take (Allow says which)",
+    "request_entity_too_large": "413: a body over 64 KB",
     "index_not_found": "503: no index has been built yet",
+    "index_unavailable": "503: the serving index cannot be read (the message says why)",
+    "busy": "503: the server is working on all it can; retry after Retry-After seconds",
     "internal_error": "500: a fault of the server, logged; never caused by what a client sends",
 }
 
@@ -33,7 +38,9 @@ def _errors(*statuses: str) -> dict:
     meaning = {
         "400": "a bad parameter or query",
         "404": "unknown document",
-        "503": "no index yet (index_not_found)",
+        "413": "a body larger than 64 KB",
+        "503": "no index yet (index_not_found), the index cannot be read (index_unavailable)"
+        " or the server is busy (busy, with Retry-After)",
     }
     responses = {status: _json(meaning[status], _ref("Error")) for status in statuses}
     responses["default"] = _json("any other error", _ref("Error"))
@@ -126,6 +133,7 @@ _SCHEMAS = {
             "facets",
             "suggestion",
             "took_ms",
+            "timed_out",
         ],
         "additionalProperties": False,
         "properties": {
@@ -152,6 +160,29 @@ _SCHEMAS = {
                 "description": "a respelled query the index has more matches for, or null",
             },
             "took_ms": {"type": "number", "minimum": 0},
+            "timed_out": {
+                "type": "boolean",
+                "description": "true when the search's time budget ran out: the answer holds"
+                " what was found by then (counts and ranking from the words looked at)",
+            },
+        },
+    },
+    "SearchParameters": {
+        "type": "object",
+        "required": ["q"],
+        "additionalProperties": False,
+        "description": "the parameters of GET /api/search, with the same meaning and limits",
+        "properties": {
+            "q": {"type": "string"},
+            "lang": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "source": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+            "from": {"type": "string"},
+            "to": {"type": "string"},
+            "sort": {"type": "string", "enum": list(SORTS)},
+            "page": {"type": "integer", "minimum": 1},
+            "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
         },
     },
     "Document": {
@@ -288,7 +319,20 @@ def openapi_document() -> dict:
                         "200": _json("one page of results", _ref("SearchResponse")),
                         **_errors("400", "503"),
                     },
-                }
+                },
+                "post": {
+                    "operationId": "searchByBody",
+                    "summary": "The same search with its parameters in a JSON body, for "
+                    "queries too long for a URL",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("SearchParameters")}},
+                    },
+                    "responses": {
+                        "200": _json("one page of results", _ref("SearchResponse")),
+                        **_errors("400", "413", "503"),
+                    },
+                },
             },
             "/api/documents/{id}": {
                 "get": {
@@ -355,6 +399,7 @@ def openapi_document() -> dict:
                     "summary": "This document",
                     "responses": {
                         "200": _json("the OpenAPI 3.0 document", {"type": "object"}),
+                        "default": _json("any error", _ref("Error")),
                     },
                 }
             },

@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
     Response,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -42,10 +43,11 @@ from search.models import (
 )
 from search.query import parse_day
 from search.searcher import SearchService
-from search.store import IndexNotFound
+from search.store import IndexNotFound, IndexUnavailable
 
+from .admission import RETRY_AFTER_SECONDS, Busy
 from .api import DEFAULT_SIZE, SERVICE
-from .params import languages, sources
+from .params import languages, single, sources
 
 PAGE_NUMBERS = 2  # page links either side of the current one
 RELATED = 5
@@ -150,7 +152,9 @@ class FacetValue:
 @pages.get("/")
 def home() -> Response | str:
     if request.args.get("q", "").strip():
-        return redirect(url_for("pages.search") + "?" + request.query_string.decode("latin-1"))
+        # Kept as the client sent it (UTF-8, checked on the way in), non-ASCII re-escaped.
+        query = quote(request.query_string.decode("utf-8"), safe="=&%+;/:,?")
+        return redirect(url_for("pages.search") + "?" + query)
     return render_template("home.html", state=State())
 
 
@@ -178,8 +182,11 @@ def search() -> Response | str | tuple[str, int]:
 
 @pages.get("/doc")
 def document() -> str | tuple[str, int]:
-    doc_id = request.args.get("id", "")
     state = _state_or_default()
+    try:
+        doc_id = single(request.args, "id") or ""
+    except SearchError as exc:
+        return _error_page(400, "Which document?", exc.message[:1].upper() + exc.message[1:])
     if not doc_id:
         return _error_page(400, "No document asked for", "The link has no id of a document.")
     service = _service()
@@ -211,25 +218,41 @@ def _page_headers(response: Response) -> Response:
     return response
 
 
-@pages.errorhandler(IndexNotFound)
-def _no_index(exc: IndexNotFound) -> tuple[str, int]:
-    return _error_page(
-        503,
-        "No index yet",
-        "There is nothing to search yet. Build the index, then reload this page:",
-        detail=str(exc),
-        command="hansearch rebuild",
+def page_error(exc: Exception) -> tuple[str, int] | Response:
+    """Every refusal and fault outside /api as a page, for a person in a browser."""
+    if isinstance(exc, IndexNotFound):
+        return _error_page(
+            503,
+            "No index yet",
+            "There is nothing to search yet. Build the index, then reload this page:",
+            detail=str(exc),
+            command="hansearch rebuild",
+        )
+    if isinstance(exc, IndexUnavailable):
+        return _error_page(
+            503,
+            "The index cannot be read",
+            "The index being served is damaged or missing; searches resume as soon as a"
+            " good one is switched in. Rebuild it:",
+            detail=str(exc),
+            command="hansearch rebuild",
+        )
+    if isinstance(exc, Busy):
+        page, status = _error_page(
+            503, "Busy", "Too many searches at once. Try again in a moment.", detail=str(exc)
+        )
+        response = make_response(page, status)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if isinstance(exc, HTTPException):
+        page, status = _error_page(exc.code or 500, exc.name, exc.description or "")
+        response = exc.get_response()  # its headers: Allow on a 405
+        response.set_data(page)
+        response.content_type = "text/html; charset=utf-8"
+        return response
+    current_app.logger.exception(
+        "unhandled error on %s %s", request.method, request.path, exc_info=exc
     )
-
-
-@pages.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> tuple[str, int]:
-    return _error_page(exc.code or 500, exc.name, exc.description or "")
-
-
-@pages.errorhandler(Exception)
-def _internal_error(exc: Exception) -> tuple[str, int]:
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return _error_page(500, "Something broke", "The server failed to answer; it was logged.")
 
 
@@ -280,18 +303,18 @@ def _service() -> SearchService:
 def _state() -> State:
     """The state the URL asks for; a SearchError says what in it cannot be read."""
     args = request.args
-    sort = args.get("sort") or "relevance"
+    sort = single(args, "sort") or "relevance"
     if sort not in SORTS:
         raise SearchError("bad_parameter", f"sort must be one of {', '.join(SORTS)}", "sort")
     return State(
-        q=args.get("q", ""),
+        q=single(args, "q") or "",
         lang=languages(args),
         source=sources(args),
-        date_from=args.get("from", "").strip(),
-        date_to=args.get("to", "").strip(),
+        date_from=(single(args, "from") or "").strip(),
+        date_to=(single(args, "to") or "").strip(),
         sort=sort,
-        page=_whole(args.get("page"), "page", 1),
-        size=_whole(args.get("size"), "size", DEFAULT_SIZE),
+        page=_whole(single(args, "page"), "page", 1),
+        size=_whole(single(args, "size"), "size", DEFAULT_SIZE),
     )
 
 

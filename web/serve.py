@@ -5,6 +5,8 @@ never preloaded in the master)."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 
 from gunicorn.app.base import BaseApplication
@@ -13,9 +15,12 @@ from gunicorn.workers.base import Worker
 
 from search.config import Settings
 from search.searcher import SearchService
-from search.store import IndexNotFound
+from search.store import IndexNotFound, IndexUnavailable
 
 from .app import create_app
+
+# How often a worker looks for a switched generation to let go of the old one's files.
+RELEASE_SECONDS = 2.0
 
 
 class Server(BaseApplication):
@@ -34,6 +39,9 @@ class Server(BaseApplication):
             "proc_name": "hansearch",
             "control_socket_disable": True,
             "loglevel": "info",
+            # The app's own limits answer long queries and ids (in JSON under /api), not
+            # gunicorn's 4 KB request line: unlimited here means gunicorn's 1 MB cap.
+            "limit_request_line": 0,
         }
         self.service: SearchService | None = None
         super().__init__()
@@ -49,13 +57,35 @@ class Server(BaseApplication):
 
 
 def _warm_up(worker: Worker) -> None:
+    service = worker.app.service
+    _release_stale_searchers(service)
     started = time.monotonic()
     try:
-        worker.app.service.warm_up()
-    except IndexNotFound as exc:
+        service.warm_up()
+    except (IndexNotFound, IndexUnavailable) as exc:
         worker.log.warning("worker %d: %s; answering 503 until there is one", os.getpid(), exc)
         return
+    except Exception:  # whatever else: the worker stays up; requests will say what is wrong
+        worker.log.exception(
+            "worker %d: warm-up failed; answering 503 until there is one", os.getpid()
+        )
+        return
     worker.log.info("worker %d: models loaded in %.1f s", os.getpid(), time.monotonic() - started)
+
+
+def _release_stale_searchers(service: SearchService) -> None:
+    """Close idle searchers of a generation no longer served, even when no request comes,
+    so deleted generations' files are let go."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(RELEASE_SECONDS)
+            try:
+                service.release_stale()
+            except Exception:  # a CURRENT being replaced, a damaged index: next round
+                continue
+
+    threading.Thread(target=watch, name="release-stale", daemon=True).start()
 
 
 def _announce(arbiter: Arbiter) -> None:
@@ -69,10 +99,26 @@ def _announce(arbiter: Arbiter) -> None:
         )
 
 
+class CannotListen(RuntimeError):
+    """The address cannot be listened on: a bad port, an address in use or not ours."""
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Serve until stopped (SIGTERM or Ctrl-C); gunicorn exits the process when done."""
-    Server(
-        settings,
-        host if host is not None else settings.server.host,
-        port if port is not None else settings.server.port,
-    ).run()
+    host = host if host is not None else settings.server.host
+    port = port if port is not None else settings.server.port
+    _check_address(host, port)
+    Server(settings, host, port).run()
+
+
+def _check_address(host: str, port: int) -> None:
+    """Say in one line why the address cannot be used, before gunicorn tries (and retries)."""
+    if not 1 <= port <= 65535:
+        raise CannotListen(f"port {port} is not a port: use 1 to 65535")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror}") from None

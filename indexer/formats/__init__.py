@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 from search.document import Document
 
-from ..skip import Skip, SkipFile
-from .base import Format, FormatOptions, JsonlFields
+from ..skip import Notice, Skip, SkipFile
+from .base import Format, FormatOptions, JsonlFields, collecting_notices
 
 
 def _discover() -> dict[str, Format]:
@@ -35,11 +35,19 @@ def detect_format(text: str, path: str = "") -> str:
 
 def read_documents(
     text: str, path: str, options: FormatOptions | None = None, format_name: str = ""
-) -> Iterator[Document | Skip]:
-    """Documents in ``text`` (a file's decoded content), and Skips for what cannot be read."""
+) -> Iterator[Document | Skip | Notice]:
+    """Documents in ``text`` (a file's decoded content), Skips for what cannot be read, and
+    before each Document the Notices reported while it was read (see ``base.make_document``)."""
     fmt = FORMATS[format_name or detect_format(text, path)]
+    items = fmt.read(text, path, options or FormatOptions())
     try:
-        yield from fmt.read(text, path, options or FormatOptions())
+        while True:
+            with collecting_notices() as notices:
+                item = next(items, None)
+            yield from notices
+            if item is None:
+                return
+            yield item
     except SkipFile as skip:
         yield Skip(path, f"{fmt.name}: {skip}")
 

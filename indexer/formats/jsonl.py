@@ -3,12 +3,14 @@
 A line that is not valid JSON is reported as ``path:line`` and skipped; the rest is read.
 A record's own ``id`` is its document id and its ``lang``, when present, is trusted.
 Captions are not copied into a body (the body repeats them) except for photo items whose
-only text they are.
+only text they are. Text fields are plain text, but HTML that feeds leave in them (``<br>`` in
+titles, ``&#38;``) is made text (``clean.markup_to_text``); ``body_html`` is HTML.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,11 +18,12 @@ from search.document import Document
 
 from ..boilerplate import strip_boilerplate
 from ..byline import clean_author
-from ..clean import html_to_text, normalise_paragraphs
+from ..clean import html_to_text, markup_to_text
 from ..skip import Skip
 from .base import Format, FormatOptions, JsonlFields, make_document
 
 _SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def sniff(text: str, path: str) -> bool:
@@ -52,31 +55,27 @@ def read_record(line: str, number: int, path: str, fields: JsonlFields) -> Docum
         return Skip(where, f"invalid JSON: {error}")
     if not isinstance(record, dict):
         return Skip(where, "not a JSON object")
-    body = _text(record, fields.body)
-    if body:
-        body = normalise_paragraphs(body)
-    else:
-        body = html_to_text(_text(record, fields.body_html)) or _text(record, fields.captions)
-    title = _text(record, fields.title)
+    body = markup_to_text(_text(record, fields.body))
+    if not body:
+        body = html_to_text(_text(record, fields.body_html)) or markup_to_text(
+            _text(record, fields.captions)
+        )
+    title = markup_to_text(_text(record, fields.title), inline=True)
     if not body and not title:
         return Skip(where, "no title and no body")
     return make_document(
         path=path,
-        doc_id=_text(record, fields.id) or _line_id(record, fields, where),
+        doc_id=_text(record, fields.id),
         title=title,
         body=strip_boilerplate(body, trim_head=False),
         url=_text(record, fields.url),
-        source=_text(record, fields.publisher),
-        author=clean_author(_text(record, fields.author)),
+        source=markup_to_text(_text(record, fields.publisher), inline=True),
+        author=clean_author(markup_to_text(_text(record, fields.author), inline=True)),
         published=_published(_first(record, fields.published)),
-        tags=[_text(record, fields.section)],
+        tags=[markup_to_text(_text(record, fields.section), inline=True)],
         lang=_text(record, fields.lang),
+        where=where,
     )
-
-
-def _line_id(record: dict, fields: JsonlFields, where: str) -> str:
-    """A record with neither id nor URL is known by its line: ``path:line``."""
-    return "" if _text(record, fields.url) else where
 
 
 def _first(record: dict, names: tuple[str, ...]) -> object:
@@ -84,10 +83,13 @@ def _first(record: dict, names: tuple[str, ...]) -> object:
 
 
 def _text(record: dict, names: tuple[str, ...]) -> str:
+    """The field as text; a lone surrogate (JSON lets "\\ud800" through) is U+FFFD."""
     value = _first(record, names)
     if isinstance(value, list):
-        return "\n\n".join(str(item) for item in value if item)
-    return "" if value is None else str(value).strip()
+        text = "\n\n".join(str(item) for item in value if item)
+    else:
+        text = "" if value is None else str(value).strip()
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _published(value: object) -> str | datetime | None:
