@@ -270,6 +270,8 @@ def _hammer(base: str, pick, clients: int, seconds: float, size: int = 10) -> di
                     refused.append(took)
                 else:
                     errors.append(f"HTTP {status}")
+            if status == 503:  # as a well-behaved client does: wait Retry-After (1 s)
+                time.sleep(1.0)
 
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:

@@ -20,7 +20,7 @@ DROPPED = frozenset(
 # lists are not part of it. Matched per class/id token: "comments-open" on an <article>
 # is a state, not a comment section.
 _FURNITURE_TOKEN = re.compile(
-    r".*caption.*|copyright|credits?|comments?|comment-(?:wrapper|list|area|section|form)"
+    r"(?!.*wrap).*caption.*|copyright|credits?|comments?|comment-(?:wrapper|list|area|section|form)"
     r"|commentlist|respond|sharedaddy|share-(?:buttons|bar|tools)|social-share.*"
     r"|related(?:-posts|-articles|-news)?|jp-relatedposts|breadcrumbs?",
     re.IGNORECASE,

@@ -184,6 +184,19 @@ class Served:
         return [int(pid) for pid in children.read_text().split()]
 
 
+def serving_config(settings, folder: Path, server: str) -> Path:
+    """A settings file serving the index of ``settings``; ``server``: its [server] lines."""
+    analysis = settings.analysis
+    config = folder / "config.toml"
+    config.write_text(
+        f'[index]\npath = "{settings.index.path}"\n'
+        f'[analysis]\nchinese_dictionary = "{analysis.chinese_dictionary}"\n'
+        f'korean_dictionary = "{analysis.korean_dictionary}"\n[server]\n{server}',
+        encoding="utf-8",
+    )
+    return config
+
+
 def free_port() -> int:
     import socket
 

@@ -6,17 +6,12 @@ repository is written."""
 
 from __future__ import annotations
 
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import REPO
+from conftest import REPO, serving, serving_config
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -38,76 +33,20 @@ KOREAN_SEED = "news/004_af721fc1b1a612be.txt"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
-STARTUP_SECONDS = 60
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(search_settings, tmp_path_factory):
     """``hansearch serve`` on the fixture index: one worker of four threads; its base URL."""
     folder = tmp_path_factory.mktemp("browser")
-    analysis = search_settings.analysis
-    config = folder / "config.toml"
-    config.write_text(
-        f'[index]\npath = "{search_settings.index.path}"\n'
-        f'[analysis]\nchinese_dictionary = "{analysis.chinese_dictionary}"\n'
-        f'korean_dictionary = "{analysis.korean_dictionary}"\n'
-        "[server]\nworkers = 1\nthreads = 4\n",
-        encoding="utf-8",
+    config = serving_config(
+        search_settings, folder, "workers = 1\nthreads = 4\nqueue_wait_ms = 60000\n"
     )
-    port = _free_port()
-    stderr = folder / "stderr.txt"
-    with stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hansearch",
-                "--config",
-                str(config),
-                "serve",
-                "--port",
-                str(port),
-            ],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, base, stderr)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_ready(process: subprocess.Popen, base: str, stderr: Path) -> None:
-    """Until the page answers and the worker has loaded its models."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited ({process.returncode}):\n" + stderr.read_text())
-        try:
-            with urllib.request.urlopen(base + "/", timeout=5) as response:
-                if response.status == 200 and "models loaded" in stderr.read_text():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"not ready within {STARTUP_SECONDS} s:\n" + stderr.read_text())
+    with serving(config, folder, workers=1) as served:
+        yield served.base
 
 
 @pytest.fixture(scope="module")
@@ -451,7 +390,6 @@ HOSTILE_URLS = [
 def hostile_server(tmp_path_factory, dictionaries):
     """A server on an index holding articles whose stored URLs are hostile (written into
     Whoosh directly: the readers drop such URLs, an index from elsewhere may not)."""
-    from conftest import serving
     from whoosh import index as whoosh_index
 
     from search.document import Document

@@ -87,6 +87,16 @@ def test_whitespace_is_normalised_without_losing_text():
     assert html_to_text(html) == "美国 和 日本 外长会谈\n\nPAC-3"
 
 
+def test_a_wrapper_named_after_captions_keeps_the_article_it_wraps():
+    # An editor (cheditor) wraps whole articles, photo and all, in a "caption wrapper".
+    html = (
+        '<div class="cheditor-caption-wrapper"><figure><img src="a.jpg">'
+        "<figcaption>법원 전경</figcaption></figure><p>대법원은 28일 원심을 확정했다.</p>"
+        '<p class="photo-caption">사진 설명</p></div>'
+    )
+    assert html_to_text(html) == "대법원은 28일 원심을 확정했다."
+
+
 def test_image_captions_and_alt_text_are_not_duplicated_into_the_body():
     html = (
         '<figure><img src="a.jpg" alt="회담 사진"><figcaption>회담 모습</figcaption></figure>'

@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from conftest import serving
+from conftest import serving, serving_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
@@ -24,14 +24,8 @@ EXAMPLES = 60
 @pytest.fixture(scope="module")
 def server(search_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
-    analysis = search_settings.analysis
-    config = folder / "config.toml"
-    config.write_text(
-        f'[index]\npath = "{search_settings.index.path}"\n'
-        f'[analysis]\nchinese_dictionary = "{analysis.chinese_dictionary}"\n'
-        f'korean_dictionary = "{analysis.korean_dictionary}"\n'
-        "[server]\nworkers = 1\nthreads = 4\nqueue_wait_ms = 60000\n",
-        encoding="utf-8",
+    config = serving_config(
+        search_settings, folder, "workers = 1\nthreads = 4\nqueue_wait_ms = 60000\n"
     )
     with serving(config, folder, workers=1) as served:
         yield served

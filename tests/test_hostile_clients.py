@@ -8,7 +8,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from conftest import run_hansearch, serving
+from conftest import run_hansearch, serving, serving_config
 
 KOREAN_SEED = "news/004_af721fc1b1a612be.txt"
 # 1,000 characters: the longest query the API takes (9,000 bytes once percent-encoded).
@@ -19,14 +19,10 @@ LONGEST_KOREAN = ("주일미군 사령부를 합동작전사령부로 " * 60)[:1
 @pytest.fixture(scope="module")
 def server(search_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
-    analysis = search_settings.analysis
-    config = folder / "config.toml"
-    config.write_text(
-        f'[index]\npath = "{search_settings.index.path}"\n'
-        f'[analysis]\nchinese_dictionary = "{analysis.chinese_dictionary}"\n'
-        f'korean_dictionary = "{analysis.korean_dictionary}"\n'
-        "[server]\nworkers = 1\nthreads = 8\nqueue_wait_ms = 30000\nsearch_budget_ms = 0\n",
-        encoding="utf-8",
+    config = serving_config(
+        search_settings,
+        folder,
+        "workers = 1\nthreads = 8\nqueue_wait_ms = 30000\nsearch_budget_ms = 0\n",
     )
     with serving(config, folder, workers=1) as served:
         yield served

@@ -94,6 +94,29 @@ def test_a_busy_server_answers_503_with_retry_after_in_json_and_as_a_page(full_a
     assert client.get("/api/openapi.json").status_code == 200
 
 
+def test_long_queries_have_a_lane_of_their_own_so_short_ones_keep_answering(search_settings):
+    settings = replace(
+        search_settings,
+        server=replace(search_settings.server, queue=0, queue_wait_ms=0),
+    )
+    app = create_app(settings)
+    heavy = app.extensions["hansearch.heavy_gate"]
+    heavy.enter()  # a pasted paragraph is being searched
+    try:
+        client = app.test_client()
+        paragraph = "주일미군 사령부를 합동작전사령부로 개편한다는 발표가 나왔다. " * 4
+        assert client.get("/api/search", query_string={"q": paragraph}).status_code == 503
+        body = {"q": "사령부"}
+        assert client.post("/api/search", json=body).status_code == 503
+        assert (
+            client.get("/api/search", query_string={"q": "사령부", "size": 50}).status_code == 503
+        )
+        assert client.get("/api/search", query_string={"q": "주일미군 사령부"}).status_code == 200
+    finally:
+        heavy.leave()
+    assert client.get("/api/search", query_string={"q": paragraph}).status_code == 200
+
+
 def test_a_search_past_its_budget_answers_with_what_it_has_marked(search_settings):
     request = SearchRequest(q="국방부 사령부 개편 발표", size=5)
     exact = SearchService(search_settings).search(request)

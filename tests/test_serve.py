@@ -7,19 +7,13 @@ import json
 import os
 import pty
 import re
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import REPO, run_hansearch
+from conftest import Served, run_hansearch, serving, serving_config
 
 CHINESE_SEED = (
     "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
@@ -27,26 +21,24 @@ CHINESE_SEED = (
 )
 KOREAN_SEED = "news/004_af721fc1b1a612be.txt"
 ALLOWED_ORIGIN = "http://example.org"
-STARTUP_SECONDS = 60
 WORKERS = 2
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen, port: int, stdout, stderr) -> None:
-        self.process = process
-        self.base = f"http://127.0.0.1:{port}"
-        self.port = port
-        self.stdout = stdout
-        self.stderr = stderr
+    """A running ``hansearch serve`` (conftest.Served) with JSON helpers."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.process = served.process
+        self.base = served.base
+        self.port = served.port
+        self.stdout = served.stdout
+        self.stderr = served.stderr
 
     def get(self, path: str, headers: dict[str, str] | None = None):
         """(status, headers, parsed JSON body) of a GET."""
-        request = urllib.request.Request(self.base + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.headers, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers, json.loads(error.read())
+        status, answer_headers, body = self.served.request("GET", path, headers=headers)
+        return status, answer_headers, json.loads(body)
 
     def search(self, **params) -> dict:
         status, _, body = self.get("/api/search?" + urlencode(params, doseq=True))
@@ -54,78 +46,22 @@ class Server:
         return body
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def config(search_settings, tmp_path_factory) -> Path:
     """A settings file for the fixture's index, with two workers of four threads."""
-    config = tmp_path_factory.mktemp("config") / "config.toml"
-    analysis = search_settings.analysis
-    config.write_text(
-        f'[index]\npath = "{search_settings.index.path}"\n'
-        f'[analysis]\nchinese_dictionary = "{analysis.chinese_dictionary}"\n'
-        f'korean_dictionary = "{analysis.korean_dictionary}"\n'
-        f'[server]\nworkers = {WORKERS}\nthreads = 4\ncors_origins = ["{ALLOWED_ORIGIN}"]\n',
-        encoding="utf-8",
+    return serving_config(
+        search_settings,
+        tmp_path_factory.mktemp("config"),
+        f'workers = {WORKERS}\nthreads = 4\ncors_origins = ["{ALLOWED_ORIGIN}"]\n'
+        "queue_wait_ms = 60000\n",
     )
-    return config
 
 
 @pytest.fixture(scope="module")
 def server(config, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    stdout, stderr = folder / "stdout.txt", folder / "stderr.txt"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hansearch",
-                "--config",
-                str(config),
-                "serve",
-                "--port",
-                str(port),
-            ],
-            cwd=REPO,
-            stdout=out,
-            stderr=err,
-        )
-    running = Server(process, port, stdout, stderr)
-    try:
-        _wait_until_healthy(running)
-        yield running
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            pytest.fail("the server did not stop within 30 s of SIGTERM")
-    assert process.returncode == 0, stderr.read_text()
-
-
-def _wait_until_healthy(server: Server) -> None:
-    """Until /api/health answers and every worker has logged that its models are loaded."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(
-                f"the server exited ({server.process.returncode}):\n" + server.stderr.read_text()
-            )
-        try:
-            if server.get("/api/health")[0] == 200 and len(_loaded_workers(server)) == WORKERS:
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"not ready within {STARTUP_SECONDS} s:\n" + server.stderr.read_text())
+    with serving(config, tmp_path_factory.mktemp("serve"), workers=WORKERS) as served:
+        yield Server(served)
+    assert served.process.returncode == 0, served.stderr.read_text()
 
 
 def _loaded_workers(server: Server) -> set[int]:

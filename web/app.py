@@ -20,6 +20,9 @@ CORS_HEADERS = "Accept, Content-Type"
 CORS_MAX_AGE = "600"
 STATIC_MAX_AGE = 365 * 24 * 3600
 GATE = "hansearch.gate"
+HEAVY_GATE = "hansearch.heavy_gate"
+# A query longer than this is a pasted paragraph, not a few keywords.
+HEAVY_QUERY_CHARS = 100
 # What runs a search or reads a document: the endpoints the admission gate guards (the
 # health check, the OpenAPI document and static files always answer).
 SEARCHING = frozenset(
@@ -52,20 +55,27 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Flas
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     origins = frozenset(settings.server.cors_origins)
     server = settings.server
-    gate = Gate(server.searches_at_once, server.queue, server.queue_wait_ms / 1000)
+    wait = server.queue_wait_ms / 1000
+    gate = Gate(server.searches_at_once, server.queue, wait)
+    # Long queries and large pages have a lane of their own, one at a time: a crowd
+    # sending the most expensive query the limits allow cannot take every place.
+    heavy_gate = Gate(1, max(1, server.queue // 4), wait)
     app.extensions[GATE] = gate
+    app.extensions[HEAVY_GATE] = heavy_gate
 
     @app.before_request
     def guard() -> None:
         _refuse_undecodable_bytes()
         if request.endpoint in SEARCHING:
-            gate.enter()
-            g.admitted = True
+            admitting = heavy_gate if _heavy() else gate
+            admitting.enter()
+            g.admitted = admitting
 
     @app.teardown_request
     def release(_: BaseException | None) -> None:
-        if g.pop("admitted", False):
-            gate.leave()
+        admitted = g.pop("admitted", None)
+        if admitted is not None:
+            admitted.leave()
 
     @app.errorhandler(Exception)
     def error(exc: Exception):
@@ -80,6 +90,16 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Flas
         return response
 
     return app
+
+
+def _heavy() -> bool:
+    """A request that may cost many times an ordinary search: a long query (a pasted
+    paragraph), a large page, or a search sent as a body (for queries too long for a URL)."""
+    if request.method == "POST":
+        return True
+    args = request.args
+    size = args.get("size", "")
+    return len(args.get("q", "")) > HEAVY_QUERY_CHARS or (size.isdigit() and int(size) > 20)
 
 
 def _refuse_undecodable_bytes() -> None:
