@@ -91,11 +91,10 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _check_paging(request)
-        generation = self.store.current_name() or ""
-        cached = self.cache.get(generation, request)
-        if cached is not None:
-            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
         with self._using() as opened:
+            cached = self.cache.get(opened.generation, request)
+            if cached is not None:
+                return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
             response = self._search(opened, request)
         response.took_ms = (time.perf_counter() - started) * 1000
         self.cache.put(opened.generation, request, response)
@@ -205,7 +204,10 @@ class SearchService:
 
     def release_stale(self) -> None:
         """Close the idle searchers of a generation that is no longer served."""
-        current = self.store.current_name()
+        self._serve(self.store.current_name())
+
+    def _serve(self, current: str | None) -> None:
+        """Make ``current`` the generation served; idle searchers of another are closed."""
         with self._lock:
             if current == self._generation:
                 return
@@ -221,7 +223,7 @@ class SearchService:
         path = self.store.current_path()  # CURRENT read once: the name and what is opened agree
         if path.name in self._damaged:
             raise IndexUnavailable(self._damaged[path.name])
-        self.release_stale()
+        self._serve(path.name)
         with self._lock:
             opened = self._idle.pop() if self._idle and path.name == self._generation else None
         if opened is None:
