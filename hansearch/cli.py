@@ -22,7 +22,6 @@ from search.stats import index_stats
 from search.store import INDEX_FAULTS, IndexBusy, IndexNotFound, IndexStore, IndexUnavailable
 
 SHOWN_SKIPS = 20
-MODES = {"all": "every word matched", "any": "too few had every word: any word matched"}
 _MARK = re.compile(r"(</?mark>)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -141,11 +140,15 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
         print(f"     {source} · {published} · {_plain(hit.url or hit.id)}")
         if hit.snippet_html:
             print(f"     {_terminal(hit.snippet_html, tty)}")
+        if hit.missing:
+            print(f"     missing: {_plain(' '.join(hit.missing))}")
+        if hit.similar:
+            print(f"     {len(hit.similar)} similar article{'' if len(hit.similar) == 1 else 's'}")
         print()
     shown = f"{len(response.results)} shown" if response.total > len(response.results) else ""
     print(
         f"{response.total:,} result{'' if response.total == 1 else 's'}"
-        f"{f' ({shown})' if shown else ''}; mode {response.mode}: {MODES.get(response.mode, '')}"
+        f"{f' ({shown})' if shown else ''}; {response.total_all_words:,} with every word"
     )
     if response.suggestion:
         print(f"did you mean: {_plain(response.suggestion)}")

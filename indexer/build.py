@@ -20,8 +20,10 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from search.analysis import load_user_dictionaries
+from search.columns import duplicate_signatures
 from search.config import ConfigError, Settings
 from search.document import Document
+from search.duplicates import Clusterer, Signature, signature
 from search.integrity import check_generation, has_checksums, record_checksums
 from search.schema import build_schema, document_fields
 from search.store import INDEX_FAULTS, IndexNotFound, IndexStore, IndexUnavailable, open_index
@@ -245,6 +247,7 @@ def _run_workers(
     tasks = context.Queue()
     results = context.Queue()
     workers = min(worker_count(settings), max(len(plan.units), 1))
+    clusters = [context.Queue() for _ in range(workers)]  # to each worker: its units' clusters
     for number, unit in enumerate(plan.units):
         tasks.put((number, unit))
     for _ in range(workers):
@@ -252,15 +255,20 @@ def _run_workers(
     processes = [
         context.Process(
             target=_worker,
-            args=(str(generation), options, furniture, tasks, results),
+            args=(str(generation), options, furniture, tasks, results, worker, clusters[worker]),
             daemon=True,
         )
-        for _ in range(workers)
+        for worker in range(workers)
     ]
     for process in processes:
         process.start()
     progress = Progress(plan.estimated_docs, "indexing", stream)
     by_unit: dict[int, dict[str, list[tuple[str, str]]]] = {}
+    # Near-duplicates are clustered here, in document order (unit by unit), from the
+    # signatures the workers compute; a worker waits for its unit's clusters before writing.
+    clusterer = Clusterer()
+    signed: dict[int, tuple[int, list[Signature | None]]] = {}  # unit -> (worker, signatures)
+    next_unit = 0
     segments = []
     finished = 0
     finishing = contextlib.ExitStack()  # the workers' last step: sorting and writing segments
@@ -279,7 +287,14 @@ def _run_workers(
                     raise BuildError(f"an indexing worker died (exit code {dead[0]})") from None
                 continue
             kind = message[0]
-            if kind == "unit":
+            if kind == "signatures":
+                _, number, worker, signatures = message
+                signed[number] = (worker, signatures)
+                while next_unit in signed:
+                    worker, signatures = signed.pop(next_unit)
+                    clusters[worker].put([clusterer.assign(sig) for sig in signatures])
+                    next_unit += 1
+            elif kind == "unit":
                 _, number, docs, skips, notices, text_bytes = message
                 by_unit[number] = docs
                 report.skipped.extend(skips)
@@ -305,7 +320,15 @@ def _run_workers(
     return _manifest(plan, by_unit)
 
 
-def _worker(generation: str, options: ReadOptions, furniture: Furniture, tasks, results) -> None:
+def _worker(
+    generation: str,
+    options: ReadOptions,
+    furniture: Furniture,
+    tasks,
+    results,
+    worker: int,
+    clusters,
+) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     try:
@@ -317,15 +340,21 @@ def _worker(generation: str, options: ReadOptions, furniture: Furniture, tasks, 
             skips: list[Skip] = []
             notices: list[Notice] = []
             text_bytes = 0
+            read: list[tuple[str, Document]] = []
             for rel, item in read_unit(unit, options):
                 if isinstance(item, Skip):
                     skips.append(item)
-                    continue
-                if isinstance(item, Notice):
+                elif isinstance(item, Notice):
                     notices.append(item)
-                    continue
-                item = without_furniture(item, furniture)
-                writer.add_document(**document_fields(item))
+                else:
+                    read.append((rel, without_furniture(item, furniture)))
+            # Signatures here, on every core; their clusters from the parent, which takes
+            # the units in order (this one's turn comes once the units before it are read).
+            signatures = [signature(i.title, i.body, i.published, i.source) for _, i in read]
+            results.put(("signatures", number, worker, signatures))
+            assigned = clusters.get()
+            for (rel, item), sig, cluster in zip(read, signatures, assigned, strict=True):
+                writer.add_document(**document_fields(item, sig, cluster))
                 docs.setdefault(rel, []).append((item.id, item.content_hash))
                 text_bytes += len(item.title.encode()) + len(item.body.encode())
             results.put(("unit", number, docs, skips, notices, text_bytes))
@@ -479,6 +508,8 @@ def _apply_changes(
 ) -> None:
     old_winners, new_winners = old.winners(), new.winners()
     ix = open_index(generation)
+    leaving = {i for i, before in old_winners.items() if new_winners.get(i) != before}
+    clusterer = _kept_clusters(ix, leaving)
     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     try:
         for doc_id in old_winners.keys() - new_winners.keys():
@@ -488,7 +519,13 @@ def _apply_changes(
             before = old_winners.get(doc_id)
             if before == (rel, content_hash):
                 continue
-            writer.update_document(**document_fields(documents[(rel, doc_id)]))
+            doc = documents[(rel, doc_id)]
+            if clusterer is None:  # an index built before clusters: none until a rebuild
+                fields = document_fields(doc)
+            else:
+                sig = signature(doc.title, doc.body, doc.published, doc.source)
+                fields = document_fields(doc, sig, clusterer.assign(sig))
+            writer.update_document(**fields)
             if before is None:
                 report.added += 1
             else:
@@ -497,3 +534,19 @@ def _apply_changes(
     except BaseException:
         writer.cancel()
         raise
+
+
+def _kept_clusters(ix, leaving: set[str]) -> Clusterer | None:
+    """A Clusterer holding the near-duplicate clusters of the articles an update keeps (all
+    but those of ``leaving`` ids), so new articles join them; None when the index has no
+    clusters (built before them)."""
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        if "cluster" not in reader.schema:
+            return None
+        gone = {d for doc_id in leaving for d in searcher.document_numbers(id=doc_id)}
+        clusterer = Clusterer()
+        for docnum, sig, cluster in duplicate_signatures(reader):
+            if docnum not in gone:
+                clusterer.seed(sig, cluster)
+    return clusterer

@@ -1,6 +1,7 @@
 """Per-document values read once per index generation: the sortable fields (language,
-source, month, publication time) for facet counts, filters and sorting by date, and the
-text fields' lengths for scoring, so no Whoosh lookup runs per matching document."""
+source, month, publication time) for facet counts, filters and sorting by date, the
+near-duplicate clusters for folding results, and the text fields' lengths for scoring, so
+no Whoosh lookup runs per matching document."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
+
+from .duplicates import Signature
 
 FACETS = ("lang", "source", "month")
 SCORED_FIELDS = ("title", "body", "title_chars", "body_chars")
@@ -33,6 +36,11 @@ class Columns:
         self.published = array("q")
         for values in _leaf_values(reader, "published", missing):
             self.published.extend(_NO_DATE if v == missing else v for v in values)
+
+        # Near-duplicates: a number per cluster of more than one live document, the same for
+        # all of them; 0 for a document that folds with none. None: an index built before
+        # clusters (nothing is folded).
+        self.clusters: array | None = _clusters(reader) if _has_clusters(reader) else None
 
         self._lengths = {name: _lengths(reader, name) for name in SCORED_FIELDS}
 
@@ -64,6 +72,52 @@ class Columns:
             return set()
         last = published[top[-1]]
         return set(top) | {d for d in docs if published[d] == last}
+
+
+def _has_clusters(reader: IndexReader) -> bool:
+    return "cluster" in reader.schema and "signature" in reader.schema
+
+
+def _clusters(reader: IndexReader) -> array:
+    known: dict[bytes, int] = {b"": 0}
+    codes = array("I")
+    for values, live in zip(_leaf_values(reader, "cluster", b""), _live(reader), strict=True):
+        codes.extend(
+            known.setdefault(v, len(known)) if v and ok else 0
+            for v, ok in zip(values, live, strict=True)
+        )
+    sizes = Counter(codes)
+    return array("I", (code if sizes[code] > 1 else 0 for code in codes))
+
+
+def duplicate_signatures(reader: IndexReader) -> Iterator[tuple[int, Signature, str]]:
+    """(document number, signature, cluster) of every live document that has them, in
+    index order; nothing from an index built before clusters."""
+    if not _has_clusters(reader):
+        return
+    docnum = 0
+    leaves = zip(
+        _leaf_values(reader, "signature", b""),
+        _leaf_values(reader, "cluster", b""),
+        _live(reader),
+        strict=True,
+    )
+    for signatures, clusters, live in leaves:
+        for sig, cluster, ok in zip(signatures, clusters, live, strict=True):
+            value = Signature.from_bytes(sig) if ok and cluster else None
+            if value is not None:
+                yield docnum, value, _text(cluster)
+            docnum += 1
+
+
+def _live(reader: IndexReader) -> Iterator[list[bool]]:
+    """Per segment, whether each document is live (not deleted)."""
+    for leaf, _ in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        if leaf.has_deletions():
+            yield [not leaf.is_deleted(d) for d in range(count)]
+        else:
+            yield [True] * count
 
 
 def _leaf_values(reader: IndexReader, name: str, default) -> Iterator[list]:

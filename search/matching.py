@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
@@ -32,15 +32,79 @@ def matching_docs(searcher: Searcher, query: Query, budget: Budget = UNLIMITED) 
     if isinstance(query, And):
         return _intersection(searcher, query.subqueries, budget)
     if isinstance(query, Or):
-        found: set[int] = set()
-        for sub in query.subqueries:
-            if found and budget.exhausted():
-                break
-            found |= matching_docs(searcher, sub, budget)
-        return found
+        return _union(searcher, query.subqueries, None, budget)
     if isinstance(query, Term):
         return _term_docs(searcher, query.fieldname, query.text)
+    if isinstance(query, Phrase):
+        return _phrase_docs(searcher, query, None)
     return set(query.docs(searcher))
+
+
+def _union(
+    searcher: Searcher, subqueries: list[Query], within: set[int] | None, budget: Budget
+) -> set[int]:
+    """Documents matching any of ``subqueries`` (of ``within`` only, when given). Terms
+    are read first: a phrase then checks positions only in the documents not found yet
+    (a word's term finds most of what its characters' phrase would)."""
+    found: set[int] = set()
+    ordered = sorted(subqueries, key=lambda q: isinstance(q, Phrase))
+    for sub in ordered:
+        if found and budget.exhausted():
+            break
+        if isinstance(sub, Phrase):
+            found |= _phrase_docs(searcher, sub, (within, found))
+        elif within is not None:
+            found |= keep_only(searcher, sub, within - found)
+        else:
+            found |= matching_docs(searcher, sub, budget)
+    return found
+
+
+def _phrase_docs(
+    searcher: Searcher, phrase: Phrase, rest: tuple[set[int] | None, set[int]] | None
+) -> set[int]:
+    """Documents where the phrase's terms stand at consecutive positions; with ``rest`` =
+    (candidates or None for all, documents to skip), only candidates not skipped."""
+    within, skip = rest if rest is not None else (None, set())
+    terms = [Term(phrase.fieldname, text) for text in phrase.words]
+    ordered = sorted(terms, key=lambda t: estimate(searcher, t))
+    if within is None:
+        docs = _term_docs(searcher, phrase.fieldname, ordered[0].text) - skip
+    else:
+        docs = keep_only(searcher, ordered[0], within - skip)
+    for term in ordered[1:]:
+        if not docs:
+            return docs
+        docs = keep_only(searcher, term, docs)
+    if len(terms) == 1 or not docs:
+        return docs
+    positions = [_positions(searcher, phrase.fieldname, text, docs) for text in phrase.words]
+    return {
+        d
+        for d in docs
+        if any(
+            all(start + k in found[d] for k, found in enumerate(positions[1:], 1))
+            for start in positions[0][d]
+        )
+    }
+
+
+def _positions(searcher: Searcher, fieldname: str, text: str, docs: set[int]) -> dict[int, set]:
+    """The positions of a term in each of ``docs`` (which all have it)."""
+    found: dict[int, set] = {}
+    ordered = sorted(docs)
+    for reader, offset in searcher.reader().leaf_readers():
+        end = offset + reader.doc_count_all()
+        local = [d - offset for d in ordered if offset <= d < end]
+        if not local:
+            continue
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        for docnum in walk(matcher, local):
+            found[docnum + offset] = set(matcher.value_as("positions"))
+    return found
 
 
 def walk(matcher, docnums: Iterable[int]) -> Iterator[int]:
@@ -57,6 +121,10 @@ def walk(matcher, docnums: Iterable[int]) -> Iterator[int]:
 def keep_only(searcher: Searcher, query: Query, docs: set[int]) -> set[int]:
     """``docs`` that match ``query``: a long posting list is walked to each of them,
     a short one read whole."""
+    if isinstance(query, Or):
+        return _union(searcher, query.subqueries, docs, UNLIMITED)
+    if isinstance(query, Phrase):
+        return _phrase_docs(searcher, query, (docs, set()))
     if estimate(searcher, query) > WALK_RATIO * len(docs):
         return set(walk(query.matcher(searcher, searcher.boolean_context()), docs))
     return docs & matching_docs(searcher, query)

@@ -68,6 +68,18 @@ class Published:
 
 
 @dataclass
+class Similar:
+    """A near-duplicate of a result (the same story republished, re-crawled or lightly
+    edited), folded under it."""
+
+    id: str
+    url: str
+    title: str
+    source: str
+    published: Published | None
+
+
+@dataclass
 class Hit:
     id: str
     url: str
@@ -79,13 +91,15 @@ class Hit:
     author: str
     published: Published | None
     score: float
+    missing: list[str] = field(default_factory=list)  # query words the article lacks
+    similar: list[Similar] = field(default_factory=list)  # near-duplicates folded under it
 
 
 @dataclass
 class SearchResponse:
     query: str
-    mode: str  # "all": every word matched; "any": too few did, so any word, ranked by how many
-    total: int
+    total: int  # articles in the ranked list: every word, or enough of them
+    total_all_words: int  # of those, the articles with every word
     page: int
     size: int
     results: list[Hit]
@@ -112,8 +126,8 @@ def response_to_dict(response: SearchResponse) -> dict:
     """The JSON shape of a search, the same for ``/api/search`` and ``hansearch search --json``."""
     return {
         "query": response.query,
-        "mode": response.mode,
         "total": response.total,
+        "total_all_words": response.total_all_words,
         "page": response.page,
         "size": response.size,
         "results": [hit_to_dict(hit) for hit in response.results],
@@ -139,6 +153,18 @@ def hit_to_dict(hit: Hit) -> dict:
         "author": hit.author,
         "published": hit.published.iso() if hit.published else None,
         "score": round(hit.score, 4),
+        "missing": hit.missing,
+        "similar": [similar_to_dict(s) for s in hit.similar],
+    }
+
+
+def similar_to_dict(similar: Similar) -> dict:
+    return {
+        "id": similar.id,
+        "url": similar.url,
+        "title": similar.title,
+        "source": similar.source,
+        "published": similar.published.iso() if similar.published else None,
     }
 
 

@@ -1,17 +1,21 @@
 """User query text -> Whoosh queries: words, "phrases", -exclusions, OR, field filters.
 
-A *word* is what the word view reads first at a position (a jieba word, a Kiwi morpheme, a
-Latin word part), so 美日安全磋商 and 사령부를 설치 are several words though written without
-or with spaces. Each word is matched by its term in the word view or, where segmentation
-differed, by its characters in the character view. In "all" mode every word must match; in
-"any" mode one is enough. Ranking always comes from every term of both views, so it does
-not depend on which of these matched.
+A *word* is what the word view reads at a place of the query (a jieba word, a Kiwi
+morpheme, a Latin word part), so 美日安全磋商 and 사령부를 설치 are several words though
+written without or with spaces; a compound counts whole (주일미군, not 주일 and 미군).
+Each word is matched by its term in the word view or, where segmentation differed, by its
+characters next to each other in the character view. The *units* of a query (its words,
+quoted phrases and OR groups) are what the ranked list counts per article
+(``search.ranked_list``); question and function words (是, 什么, 얼마, what) are units that
+are never required and weigh little. Ranking comes from every term of both views, so it
+does not depend on which of these matched.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,12 +29,19 @@ from whoosh.query import (
     TermRange,
 )
 
+from .analysis.function_words import is_function_word
 from .models import SearchError
 
 MAX_QUERY_CHARS = 1000
-# Weight of character-view terms in the ranking, against 1 for word-view terms (the best
-# of the settings measured by bench/quality.py).
+# Weights of a term in the ranking, against 1 for a word-view term in the body, measured
+# by bench/quality.py: character-view terms; title terms, on top of the index's title
+# field boost (1.0 and 1.5 are within 0.002 MRR@10 on CMRC and DRCD; 1.5 keeps an article
+# whose title is the query above one that mentions it in passing); question and function
+# words (是, 什么, 얼마, what) in the body and in the title.
 CHAR_WEIGHT = 0.5
+TITLE_WEIGHT = 1.5
+FUNCTION_WEIGHT = 0.2
+FUNCTION_TITLE_WEIGHT = 0.05
 LANGUAGES = {
     "ko": ("ko",),
     "zh": ("zh-Hans", "zh-Hant"),
@@ -44,12 +55,17 @@ LANGUAGES = {
 # depended on the page size. The binary tree of unions is right at every size.
 Union = DefaultOr
 FILTER_FIELDS = ("lang", "source", "published")
+# A Han character jieba's dictionary counts fewer times than this as a word on its own is
+# mostly a piece of a longer word it failed to see (埃 of 埃博拉, 朗 of 伊朗); 说 (219,817),
+# 称 (26,275) or 约 (27,535) are words in their own right, and weigh as function words.
+FRAGMENT_FREQUENCY = 5000
 FIELD_PREFIXES = (*FILTER_FIELDS, "title")
 
 _ITEM = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
 _HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -157,27 +173,57 @@ def parse_day(value: str, first: bool, name: str) -> date:
 
 @dataclass
 class Word:
-    """A word of the query: its term in the word view, as written, and its characters'
-    terms in the character view."""
+    """A word of the query: its term in the word view ('' when its characters alone match
+    it), as written, and its characters' terms in the character view."""
 
     term: str
     surface: str
     char_terms: list[str]
+    function: bool = False  # a question or function word (什么, 얼마, what)
+
+
+@dataclass
+class Unit:
+    """What the ranked list counts in each article: one word as written (a compound
+    counts whole: 주일미군 is matched by the compound or its characters next to each
+    other, not by 주일 and 미군 apart), one quoted phrase, or one group of OR alternatives."""
+
+    label: str  # as the query wrote it, for "Missing: 나토"
+    match: Query
+    function: bool = False
 
 
 @dataclass
 class BuiltQuery:
     """Whoosh queries for one parsed query, and what highlighting needs to know."""
 
-    required: Query  # what "all" mode matches: every word (or one of its OR alternatives)
-    any_of: list[Query]  # each word or phrase alone: "any" mode matches one of them
-    ranking: Query  # every term of both views: the score of a match, whichever matched
+    units: list[Unit]  # every word, phrase and OR group, in the query's order
+    ranking: list[Term]  # every term of both views, boosted: the score of a match
     excluded: Query | None  # -word and -"phrase"
     dates: Query | None  # the date range, on the day the article was published
     parsed: ParsedQuery  # language and source filters are applied from here
-    word_terms: set[str]  # every word-view term of the query, for highlights
-    char_phrases: list[list[str]]  # character-view phrases that may mark a match
+    mark_terms: set[str]  # word-view terms marked where they stand (whole words)
+    mark_phrases: list[list[str]]  # character-view phrases marked where they stand
     words: list[Word]  # for spelling suggestions
+
+    @property
+    def counted(self) -> list[Unit]:
+        """The units an article is asked for: all but question and function words (all of
+        them when the query has nothing else)."""
+        content = [unit for unit in self.units if not unit.function]
+        return content or self.units
+
+
+@dataclass
+class _Clause:
+    """One written item made into queries."""
+
+    match: Query | None  # every word of it (its content words when it has any)
+    units: list[Unit]
+    ranking: dict[tuple[str, str], float]  # (field, term) -> boost
+    words: list[Word]
+    mark_terms: set[str]
+    mark_phrases: list[list[str]]
 
 
 class QueryBuilder:
@@ -188,90 +234,208 @@ class QueryBuilder:
         self.chars = chars
 
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
-        required: list[Query] = []
-        any_of: list[Query] = []
-        scoring: list[Query] = []
-        word_terms: set[str] = set()
-        char_phrases: list[list[str]] = []
+        built = self._build(parsed, functions=True)
+        if all(unit.function for unit in built.units):
+            # A query of function words only (是什么, what is): they are its topic.
+            built = self._build(parsed, functions=False)
+        return built
+
+    def _build(self, parsed: ParsedQuery, functions: bool) -> BuiltQuery:
+        units: list[Unit] = []
+        ranking: dict[tuple[str, str], float] = {}
+        mark_terms: set[str] = set()
+        mark_phrases: list[list[str]] = []
         all_words: list[Word] = []
         for group in parsed.groups:
-            alternatives = []
-            for clause in group:
-                match, parts, terms, words, phrases = self._clause(clause)
-                if match is None:
-                    continue
-                alternatives.append(match)
-                any_of.extend(parts)
-                scoring.extend(terms)
-                all_words.extend(words)
-                char_phrases.extend(phrases)
-                word_terms.update(w.term for w in words)
-                word_terms.update(t.text for t in terms if t.fieldname in ("title", "body"))
-            if alternatives:
-                required.append(alternatives[0] if len(alternatives) == 1 else Union(alternatives))
-        excluded = [q for q, *_ in map(self._clause, parsed.excluded) if q is not None]
+            clauses = [self._clause(c, functions) for c in group]
+            clauses = [c for c in clauses if c.match is not None]
+            if not clauses:
+                continue
+            if len(clauses) == 1:
+                units.extend(clauses[0].units)
+            else:
+                label = " OR ".join(c.text for c in group)
+                units.append(Unit(label, Union([c.match for c in clauses])))
+            for clause in clauses:
+                for key, boost in clause.ranking.items():
+                    ranking[key] = max(
+                        boost, ranking.get(key, 0.0)
+                    )  # a term written twice counts once
+                all_words.extend(clause.words)
+                mark_terms |= clause.mark_terms
+                mark_phrases.extend(clause.mark_phrases)
+        excluded = [c.match for c in map(self._clause, parsed.excluded) if c.match is not None]
         has_filters = bool(parsed.langs or parsed.sources or parsed.date_from or parsed.date_to)
-        if not required:
+        if not units:
             if not has_filters:
                 raise SearchError("empty_query", "the query has no words to search for")
             raise SearchError("empty_query", "add words to search for to the filters")
         return BuiltQuery(
-            required=_and(required),
-            any_of=any_of,
-            ranking=Union(list(dict.fromkeys(scoring))),  # a term written twice counts once
+            units=units,
+            ranking=[Term(f, text, boost=boost) for (f, text), boost in ranking.items() if boost],
             excluded=Union(excluded) if excluded else None,
             dates=_dates(parsed),
             parsed=parsed,
-            word_terms=word_terms,
-            char_phrases=char_phrases,
+            mark_terms=mark_terms,
+            mark_phrases=mark_phrases,
             words=all_words,
         )
 
-    def _clause(
-        self, clause: Clause
-    ) -> tuple[Query | None, list[Query], list[Term], list[Word], list[list[str]]]:
-        """What must match for ``clause``, the same word by word, its ranking terms, its
-        words and its character-view phrases."""
+    def _clause(self, clause: Clause, functions: bool = True) -> _Clause:
+        """The queries of one written item: what it asks, word by word, and its terms;
+        question and function words are told apart when ``functions``."""
         word_fields = ("title",) if clause.title_only else ("title", "body")
         char_fields = ("title_chars",) if clause.title_only else ("title_chars", "body_chars")
         tokens = [
-            (t.text, t.pos, t.startchar, t.endchar)
+            (t.text, t.startchar, t.endchar)
             for t in self.words(clause.text, positions=True, chars=True)
         ]
-        chars = [t.text for t in self.chars(clause.text)]
-        terms = [Term(f, text) for f in word_fields for text in dict.fromkeys(t[0] for t in tokens)]
-        terms += [
-            Term(f, text, boost=CHAR_WEIGHT) for f in char_fields for text in dict.fromkeys(chars)
-        ]
+        chars = [(t.text, t.startchar, t.endchar) for t in self.chars(clause.text, chars=True)]
+        frequency = getattr(self.words, "chinese_word_frequency", lambda word: FRAGMENT_FREQUENCY)
+        words = _words(clause.text, tokens, self.chars, functions, frequency)
+        # Characters of the topic: those of a word the analysis kept that is not a
+        # function word. A term with any other character (a function word, a Korean
+        # particle or ending: 그는, 었습) weighs as a function word.
+        topic = set()
+        for w in words:
+            if not w.word.function:
+                topic.update(range(w.start, w.end))
+
+        def boost(field: str, start: int, end: int, base: float) -> float:
+            minor = any(i not in topic and not clause.text[i].isspace() for i in range(start, end))
+            if field.startswith("title"):
+                return base * (FUNCTION_TITLE_WEIGHT if minor else TITLE_WEIGHT)
+            return base * (FUNCTION_WEIGHT if minor else 1.0)
+
+        ranking: dict[tuple[str, str], float] = {}
+        for name in word_fields:
+            for text, start, end in tokens:
+                key = (name, text)
+                ranking[key] = max(boost(name, start, end, 1.0), ranking.get(key, 0.0))
+        for name in char_fields:
+            for text, start, end in chars:
+                key = (name, text)
+                ranking[key] = max(boost(name, start, end, CHAR_WEIGHT), ranking.get(key, 0.0))
         if clause.phrase:
-            if not chars:
-                return None, [], [], [], []
-            match = Union([_phrase(f, chars) for f in char_fields])
-            return match, [match], terms, [], [chars]
-        words = []
-        seen_positions = set()
-        for text, pos, start, end in tokens:
-            if pos not in seen_positions:
-                seen_positions.add(pos)
-                surface = clause.text[start:end]
-                words.append(Word(text, surface, [t.text for t in self.chars(surface)]))
+            terms = [c for c, _, _ in chars]
+            if not terms:
+                return _Clause(None, [], {}, [], set(), [])
+            match = Union([_phrase(f, terms) for f in char_fields])
+            unit = Unit(f'"{clause.text}"', match)
+            return _Clause(match, [unit], ranking, [], set(), [terms])
         if not words:
-            return None, [], [], [], []
-        matches = []
-        for word in words:
-            chars_match = [_phrase(f, word.char_terms) for f in char_fields]
-            if _spelled_by(word.char_terms) == word.term and _HAN_WORD.fullmatch(word.term):
-                # A Chinese word of two or more characters always stands in the
-                # character view too, so its characters alone find every article with it,
-                # including those the segmenter cut differently (见宁王朱权).
-                options = chars_match
-            elif len(word.char_terms) > 1 or (word.char_terms and len(word.char_terms[0]) > 1):
-                options = [Term(f, word.term) for f in word_fields] + chars_match
-            else:
-                options = [Term(f, word.term) for f in word_fields]
-            matches.append(Union(options))
-        phrases = [w.char_terms for w in words if len(w.char_terms) > 1]
-        return _and(matches), matches, terms, words, phrases
+            return _Clause(None, [], {}, [], set(), [])
+        units = [
+            Unit(w.word.surface, _word_match(w.word, word_fields, char_fields), w.word.function)
+            for w in words
+        ]
+        content = [u for u in units if not u.function] or units
+        mark_terms = {w.word.term for w in words if w.word.term and not w.word.function}
+        mark_phrases = [
+            w.word.char_terms for w in words if len(w.word.char_terms) > 1 and not w.word.function
+        ]
+        return _Clause(
+            _and([u.match for u in content]),
+            units,
+            ranking,
+            [w.word for w in words],
+            mark_terms,
+            mark_phrases,
+        )
+
+
+@dataclass
+class _Placed:
+    word: Word
+    start: int
+    end: int
+
+
+def _words(
+    text: str,
+    tokens: list[tuple[str, int, int]],
+    char_analyzer: Analyzer,
+    functions: bool,
+    frequency: Callable[[str], int],
+) -> list[_Placed]:
+    """The words of a written item: its word-view tokens less those inside a longer one
+    (the parts of a compound, the shorter words jieba adds inside a long one), with a lone
+    Han character joined to the Han word it is written against (埃 + 博拉: 埃博拉, which
+    an article may segment as 轮埃 + 博拉). A Chinese word jieba guessed (not in its
+    dictionary) gives way to the dictionary words inside it: 清朝时 is 清朝, 面积约 is 面积.
+    A lone Han character that is a word by itself (时, 约, 吃) counts as a function word."""
+    guessed = {
+        (start, end)
+        for term, start, end in tokens
+        if end - start >= 3
+        and _HAN_WORD.fullmatch(term)
+        and not frequency(term)
+        and any(s >= start and e <= end and (s, e) != (start, end) for _, s, e in tokens)
+    }
+    spans: dict[tuple[int, int], str] = {}
+    for term, start, end in tokens:
+        if (start, end) in guessed:
+            continue
+        inside = any(
+            s <= start and end <= e and (e - s) > (end - start) and (s, e) not in guessed
+            for _, s, e in tokens
+        )
+        if not inside:
+            spans.setdefault((start, end), term)
+    placed: list[_Placed] = []
+    for (start, end), term in sorted(spans.items()):
+        surface = text[start:end]
+        function = functions and (
+            is_function_word(term, surface)
+            or (
+                len(surface) == 1
+                and _HAN_CHAR.fullmatch(term)
+                and frequency(term) >= FRAGMENT_FREQUENCY
+            )
+        )
+        placed.append(_Placed(Word(term, surface, [], function), start, end))
+    merged: list[_Placed] = []
+    for item in placed:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.end == item.start
+            and _joins(previous.word, item.word, frequency)
+        ):
+            surface = text[previous.start : item.end]
+            merged[-1] = _Placed(Word("", surface, []), previous.start, item.end)
+        else:
+            merged.append(item)
+    for item in merged:
+        item.word.char_terms = [t.text for t in char_analyzer(item.word.surface)]
+    return merged
+
+
+def _joins(left: Word, right: Word, frequency: Callable[[str], int]) -> bool:
+    """Whether two Han words written together are one word to search for: one of them a
+    lone character that is rarely a word by itself (埃 of 埃博拉, not 说 of 拜登说)."""
+    if left.function or right.function or not _HAN_WORD.fullmatch(left.surface + right.surface):
+        return False
+    return any(
+        len(w.surface) == 1 and frequency(w.term) < FRAGMENT_FREQUENCY for w in (left, right)
+    )
+
+
+def _word_match(word: Word, word_fields: tuple[str, ...], char_fields: tuple[str, ...]) -> Query:
+    """What finds ``word``: its term in the word view, or its characters next to each
+    other in the character view where segmentation differed."""
+    chars_match = [_phrase(f, word.char_terms) for f in char_fields]
+    if not word.term:
+        return Union(chars_match)
+    if _spelled_by(word.char_terms) == word.term and _HAN_WORD.fullmatch(word.term):
+        # A Chinese word of two or more characters always stands in the character view
+        # too, so its characters find every article with it, including those the
+        # segmenter cut differently (见宁王朱权). Its term finds a part of them at less
+        # cost: a phrase is then checked only where the term is not (search.matching).
+        return Union([Term(f, word.term) for f in word_fields] + chars_match)
+    if len(word.char_terms) > 1 or (word.char_terms and len(word.char_terms[0]) > 1):
+        return Union([Term(f, word.term) for f in word_fields] + chars_match)
+    return Union([Term(f, word.term) for f in word_fields])
 
 
 def _spelled_by(char_terms: list[str]) -> str:

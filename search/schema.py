@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import UserDictionaries, char_analyzer, word_analyzer
 from .document import Document
+from .duplicates import Signature
 
 # BM25F weighs a title match above a body match.
 TITLE_BOOST = 2.0
@@ -39,11 +41,19 @@ def build_schema(dictionaries: UserDictionaries | None = None) -> Schema:
         tags=KEYWORD(stored=True, commas=True, scorable=True),
         path=ID(stored=True),
         content_hash=STORED(),
+        # Near-duplicates (search/duplicates.py): the article's signature (a column only,
+        # read back by ``update``) and its cluster, the same for every copy of one story;
+        # neither when its body is too short to judge.
+        signature=COLUMN(VarBytesColumn()),
+        cluster=ID(stored=True, sortable=True),
     )
 
 
-def document_fields(doc: Document) -> dict[str, Any]:
-    """The values Whoosh indexes and stores for ``doc``."""
+def document_fields(
+    doc: Document, signature: Signature | None = None, cluster: str | None = None
+) -> dict[str, Any]:
+    """The values Whoosh indexes and stores for ``doc``, with its near-duplicate signature
+    and cluster when it has them."""
     fields: dict[str, Any] = {
         "id": doc.id,
         "url": doc.url,
@@ -57,6 +67,8 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "tags": ",".join(tag.replace(",", " ") for tag in doc.tags if tag),
         "path": doc.path,
         "content_hash": doc.content_hash,
+        "signature": signature.to_bytes() if signature is not None else None,
+        "cluster": cluster,
     }
     if doc.published is not None:
         # Whoosh stores naive datetimes; they are always UTC here.

@@ -13,16 +13,19 @@ number), computed from a fraction of the postings.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from .budget import UNLIMITED, Budget
 from .columns import Columns
-from .matching import leaf_postings, posting_blocks, walk
+from .matching import WALK_RATIO, leaf_postings, posting_blocks, walk
+
+# The most terms a ranking reads, those with the highest possible scores.
+MAX_TERMS = 64
 
 
 @dataclass
@@ -33,9 +36,13 @@ class _TermStats:
     flat: float  # K1 * (1 - B)
     per_length: float  # K1 * B / average field length
     bound: float  # the highest score this term gives any document
+    postings: int  # how many documents have the term
 
     def score(self, weight: float, length: int) -> float:
         return self.scale * weight / (weight + self.flat + self.per_length * length)
+
+    def scores(self, weights: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        return self.scale * weights / (weights + self.flat + self.per_length * lengths)
 
 
 def top_documents(
@@ -53,34 +60,64 @@ def top_documents(
     the remaining terms are left out: the ranking is that of the terms scored so far."""
     if not docs or depth < 1:
         return []
-    stats = sorted(_stats(searcher, terms), key=lambda s: -s.bound)
-    factor = factors.__getitem__ if factors is not None else (lambda d: 1.0)
-    partial: dict[int, float] = {}
+    # A long query's weakest terms (common words, function words) are left out: what
+    # they could add changes little and reading their postings is most of the cost.
+    stats = sorted(_stats(searcher, terms), key=lambda s: -s.bound)[:MAX_TERMS]
+    size = searcher.doc_count_all()
+    allowed = np.zeros(size, dtype=bool)
+    listed = np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
+    allowed[listed] = True
+    factor = np.ones(size)
+    if factors:
+        factor[np.fromiter(factors.keys(), dtype=np.int64, count=len(factors))] = np.fromiter(
+            factors.values(), dtype=float, count=len(factors)
+        )
+    score = np.zeros(size)  # the partial scores, times the factors
+    seen = np.zeros(size, dtype=bool)
     remaining = sum(s.bound for s in stats)
-    candidates: set[int] | None = None  # set once no unseen document can reach the top
+    candidates: np.ndarray | None = None  # set once no unseen document can reach the top
+    check_below = float("inf")  # look for the threshold again once remaining is below this
     for term in stats:
         if budget.exhausted():
             break
         remaining = max(remaining - term.bound, 0.0)  # never below 0 by rounding
-        lengths = columns.lengths(term.fieldname)
-        if candidates is None:
-            for docnum, weight in _postings(searcher, term):
-                if docnum in docs:
-                    score = term.score(weight, lengths[docnum])
-                    partial[docnum] = partial.get(docnum, 0.0) + score
+        lengths = np.frombuffer(columns.lengths(term.fieldname), dtype=np.uint32)
+        if candidates is None and term.postings > WALK_RATIO * len(docs):
+            # Far more postings than documents to score: look the term up for each.
+            for docnum, weight in _lookups(searcher, term, listed):
+                score[docnum] += factor[docnum] * term.score(weight, int(lengths[docnum]))
+                seen[docnum] = True
+        elif candidates is None:
+            for ids, weights in _blocks(searcher, term):
+                keep = allowed[ids]
+                ids, weights = ids[keep], weights[keep]
+                score[ids] += factor[ids] * term.scores(weights, lengths[ids])
+                seen[ids] = True
         else:
             for docnum, weight in _lookups(searcher, term, candidates):
-                partial[docnum] += term.score(weight, lengths[docnum])
-        if len(partial) >= depth:
-            threshold = heapq.nlargest(depth, (s * factor(d) for d, s in partial.items()))[-1]
-            if threshold > remaining:
-                pool = partial if candidates is None else candidates
-                candidates = {d for d in pool if (partial[d] + remaining) * factor(d) >= threshold}
-    pool = partial if candidates is None else candidates
-    ranked = heapq.nsmallest(depth, ((-partial[d] * factor(d), d) for d in pool))
-    found = [(d, -negative) for negative, d in ranked]
+                score[docnum] += factor[docnum] * term.score(weight, int(lengths[docnum]))
+            # As the remaining terms shrink, fewer candidates can still make the top.
+            if len(candidates) > depth:
+                threshold = np.partition(score[candidates], len(candidates) - depth)[
+                    len(candidates) - depth
+                ]
+                candidates = candidates[score[candidates] + remaining >= threshold]
+            continue
+        # Finding the threshold costs a pass over the scores: only once the remaining
+        # terms could add less than the best score so far, and again once that fell a tenth.
+        if remaining < check_below and remaining < score.max():
+            check_below = remaining * 0.9
+            pool = np.flatnonzero(seen) if candidates is None else candidates
+            if len(pool) >= depth:
+                threshold = np.partition(score[pool], len(pool) - depth)[len(pool) - depth]
+                if threshold > remaining:
+                    # A factor is at most 1: what a document can still gain is below remaining.
+                    candidates = pool[score[pool] + remaining >= threshold]
+    pool = np.flatnonzero(seen) if candidates is None else candidates
+    order = np.lexsort((pool, -score[pool]))[:depth]
+    found = [(int(pool[i]), float(score[pool[i]])) for i in order]
     if len(found) < depth:  # matches no ranking term gives a score to: last, score 0
-        rest = sorted(docs - partial.keys())
+        rest = sorted(docs - set(np.flatnonzero(seen).tolist()))
         found += [(d, 0.0) for d in rest[: depth - len(found)]]
     return found
 
@@ -102,22 +139,25 @@ def _stats(searcher: Searcher, terms: list[Term]) -> Iterator[_TermStats]:
             flat=k1 * (1 - b),
             per_length=k1 * b / average,
             bound=0.0,
+            postings=info.doc_frequency(),
         )
         stats.bound = stats.score(info.max_weight(), info.min_length())
         yield stats
 
 
-def _postings(searcher: Searcher, term: _TermStats) -> Iterator[tuple[int, float]]:
-    """Every (document number, weight) of ``term`` (deleted documents are never in the
-    set being scored, so they need no filtering)."""
+def _blocks(searcher: Searcher, term: _TermStats) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(document numbers, weights) of ``term``, a block at a time (deleted documents are
+    never in the set being scored, so they need no filtering)."""
     for matcher, offset, _ in leaf_postings(searcher, term.fieldname, term.text):
         for ids, weights in posting_blocks(matcher):
-            for local, weight in zip(ids, weights, strict=True):
-                yield local + offset, weight
+            yield (
+                np.asarray(ids, dtype=np.int64) + offset,
+                np.asarray(weights, dtype=float),
+            )
 
 
-def _lookups(searcher: Searcher, term: _TermStats, docs: set[int]) -> Iterator[tuple[int, float]]:
+def _lookups(searcher: Searcher, term: _TermStats, docs: np.ndarray) -> Iterator[tuple[int, float]]:
     """(document number, weight) of ``term`` in each of ``docs`` that has it."""
     matcher = searcher.reader().postings(term.fieldname, term.text)
-    for docnum in walk(matcher, docs):
+    for docnum in walk(matcher, docs.tolist()):
         yield docnum, matcher.weight()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,9 +24,10 @@ from .cache import AnswerCache
 from .columns import FACETS, Columns
 from .config import Settings
 from .document import web_url
+from .duplicates import Folded, fold, similar_among
 from .highlight import marked_html, merge, phrase_spans, snippet_html, term_spans
 from .integrity import damage, has_checksums
-from .matching import drop_matching, keep_only, matching_docs, word_counts
+from .matching import drop_matching, keep_only
 from .models import (
     MAX_PAGE_SIZE,
     MAX_RESULT_DEPTH,
@@ -36,21 +37,20 @@ from .models import (
     SearchError,
     SearchRequest,
     SearchResponse,
+    Similar,
     StoredDocument,
 )
 from .query import LANGUAGES, BuiltQuery, QueryBuilder, parse_query
+from .ranked_list import coordination, match_units
+from .related import related_documents
 from .scoring import top_documents
 from .store import INDEX_FAULTS, IndexStore, IndexUnavailable, open_index
 
-# "all" mode answers when it finds at least this many; otherwise any word will do.
-MIN_ALL_WORDS_RESULTS = 1
-# In "any" mode a score is multiplied by 1 - COORDINATION + COORDINATION * (words matched /
-# words): an article with every word keeps its score, one with half of them loses a
-# quarter (the best of 0, 0.5 and 1 on bench/quality.py).
-COORDINATION = 0.5
 FACET_VALUES = 50
-# Related articles are found from the words of this much of an article's text.
-RELATED_TEXT_CHARS = 20_000
+# Near-duplicates listed under a result (the cluster's first ones by index order).
+MAX_SIMILAR = 50
+# How deep a ranking goes to fill a page once near-duplicates are folded.
+MAX_FOLD_DEPTH = 4 * MAX_RESULT_DEPTH
 _WORD_FIELDS = ("title", "body")
 _CHAR_FIELDS = {"title": "title_chars", "body": "body_chars"}
 
@@ -112,30 +112,36 @@ class SearchService:
         # From here on: the models are loaded (a first query in a process loads them).
         budget = Budget(self.budget_seconds)
         searcher, columns = opened.searcher, opened.columns
-        mode, factors = "all", None
-        docs = self._narrow(opened, built, matching_docs(searcher, built.required, budget))
-        if len(docs) < MIN_ALL_WORDS_RESULTS and len(built.any_of) > 1 and not budget.spent:
-            # Any word will do; the more of the words an article has, the higher it ranks.
-            mode = "any"
-            counts = word_counts(searcher, built.any_of, budget)
-            docs = self._narrow(opened, built, set(counts))
-            share = COORDINATION / len(built.any_of)
-            factors = {d: 1 - COORDINATION + share * counts[d] for d in docs}
+        matched = match_units(searcher, built.counted, budget)
+        docs = self._narrow(opened, built, matched.docs)
+        factors = {d: coordination(matched.counts[d], matched.units) for d in docs}
         depth = request.page * request.size
-        ranked = _rank(searcher, columns, built, docs, factors, depth, request.sort, budget)
         first = (request.page - 1) * request.size
-        page = ranked[first : first + request.size]
+        page = _folded_page(
+            lambda n: _rank(searcher, columns, built, docs, factors, n, request.sort, budget),
+            columns,
+            first,
+            depth,
+        )
+        docnums = [entry.docnum for entry in page]
         spans = {}
         if request.highlight:
-            spans = _page_spans(searcher, [d for d, _ in page], built, budget)
-        hits = [self._hit(searcher, docnum, score, spans.get(docnum)) for docnum, score in page]
+            spans = _page_spans(searcher, docnums, built, budget)
+        similar = similar_among(columns.clusters, docs, docnums)
+        hits = []
+        for entry in page:
+            hit = self._hit(searcher, entry.docnum, entry.score, spans.get(entry.docnum))
+            hit.missing = matched.missing(entry.docnum)
+            hit.similar = [self._similar(searcher, d) for d in similar[entry.docnum][:MAX_SIMILAR]]
+            hits.append(hit)
         suggestion = None
-        if (mode == "any" or not hits) and not budget.exhausted():
+        complete = sum(1 for d in docs if matched.counts[d] == matched.units)
+        if (complete == 0 or not hits) and not budget.exhausted():
             suggestion = _suggestion(searcher, request.q, built)
         return SearchResponse(
             query=request.q,
-            mode=mode,
             total=len(docs),
+            total_all_words=complete,
             page=request.page,
             size=request.size,
             results=hits,
@@ -181,18 +187,20 @@ class SearchService:
         )
 
     def related(self, doc_id: str, limit: int = 10) -> list[Hit] | None:
-        """Articles sharing the most distinctive words of ``doc_id`` (more like this)."""
+        """Articles in the language of ``doc_id`` sharing its most distinctive words, best
+        first, never a copy of it (``search.related``); None when no document has that id."""
         with self._using() as opened:
             searcher = opened.searcher
             docnum = searcher.document_number(id=doc_id)
             if docnum is None:
                 return None
             limit = max(1, min(limit, MAX_PAGE_SIZE))
-            # Its words are read from the stored text, analysed again: its opening only,
-            # so a very long article costs what a long one does.
-            body = searcher.stored_fields(docnum).get("body", "")[:RELATED_TEXT_CHARS]
-            results = searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
-            return [self._hit(searcher, hit.docnum, hit.score, None) for hit in results]
+            # Its distinctive words are read from its stored title and the opening of its
+            # body, analysed again, so a very long article costs what a long one does.
+            ranked = related_documents(
+                searcher, opened.columns, opened.builder.words, docnum, limit
+            )
+            return [self._hit(searcher, d, score, None) for d, score in ranked]
 
     def health(self) -> dict:
         with self._using() as opened:
@@ -271,6 +279,16 @@ class SearchService:
                 found = self._columns.setdefault(generation, found)
         return found
 
+    def _similar(self, searcher: Searcher, docnum: int) -> Similar:
+        stored = searcher.stored_fields(docnum)
+        return Similar(
+            id=stored["id"],
+            url=web_url(stored.get("url", "")),
+            title=stored.get("title", ""),
+            source=stored.get("source", ""),
+            published=_published(stored),
+        )
+
     def _hit(
         self,
         searcher: Searcher,
@@ -295,25 +313,55 @@ class SearchService:
         )
 
 
+def _folded_page(
+    rank: Callable[[int], list[tuple[int, float]]], columns: Columns, first: int, depth: int
+) -> list[Folded]:
+    """Results ``first`` to ``depth`` once near-duplicates are folded under the best ranked
+    of their cluster: ranked deeper (twice as deep each time) until the page is full or
+    every match is ranked."""
+    reach = depth
+    while True:
+        ranked = rank(reach)
+        folded = fold(ranked, columns.clusters)
+        if len(folded) >= depth or len(ranked) < reach or reach >= MAX_FOLD_DEPTH:
+            return folded[first:depth]
+        reach = min(reach * 2, MAX_FOLD_DEPTH)
+
+
 def _rank(
     searcher: Searcher,
     columns: Columns,
     built: BuiltQuery,
     docs: set[int],
-    factors: dict[int, float] | None,
+    factors: dict[int, float],
     depth: int,
     sort: str,
     budget: Budget = UNLIMITED,
 ) -> list[tuple[int, float]]:
-    """The first ``depth`` of ``docs`` as (document number, score): by score (ties in
-    index order), or newest first (ties by score)."""
-    terms = built.ranking.subqueries
+    """The first ``depth`` of ``docs`` as (document number, score): those with every word
+    by score, then the others by score times their share of the words (ties in index
+    order); or newest first among those with the most words, then among those with fewer
+    (ties by score)."""
     if sort == "date":
-        newest = columns.newest(docs, depth)
-        scored = top_documents(searcher, columns, terms, newest, factors, len(newest), budget)
+        chosen: set[int] = set()
+        for factor in sorted(set(factors.values()), reverse=True):
+            if len(chosen) >= depth:
+                break
+            tier = {d for d in docs if factors[d] == factor}
+            chosen |= columns.newest(tier, depth - len(chosen))
+        scored = top_documents(searcher, columns, built.ranking, chosen, None, len(chosen), budget)
         published = columns.published
-        return sorted(scored, key=lambda hit: (-published[hit[0]], -hit[1], hit[0]))[:depth]
-    return top_documents(searcher, columns, terms, docs, factors, depth, budget)
+        key = lambda hit: (-factors[hit[0]], -published[hit[0]], -hit[1], hit[0])  # noqa: E731
+        return sorted(scored, key=key)[:depth]
+    # Articles with every word first, then the others by score times their share of the
+    # words: the others are scored only when those with every word do not fill the ranking.
+    complete = {d for d in docs if factors[d] == 1.0}
+    ranked = top_documents(searcher, columns, built.ranking, complete, None, depth, budget)
+    if len(ranked) < depth:
+        partial = docs - complete
+        rest = depth - len(ranked)
+        ranked += top_documents(searcher, columns, built.ranking, partial, factors, rest, budget)
+    return ranked
 
 
 def _page_spans(
@@ -325,8 +373,8 @@ def _page_spans(
     for name in _WORD_FIELDS:
         if budget.exhausted():
             break
-        parts = [term_spans(searcher, docnums, name, built.word_terms)]
-        for phrase in built.char_phrases:
+        parts = [term_spans(searcher, docnums, name, built.mark_terms)]
+        for phrase in built.mark_phrases:
             if budget.exhausted():
                 break
             parts.append(phrase_spans(searcher, docnums, _CHAR_FIELDS[name], phrase))

@@ -70,6 +70,15 @@ def terms(analyzer, text: str) -> list[str]:
     return [t.text for t in analyzer(text)]
 
 
+_EBOLA = (
+    "第17轮埃博拉疫情在刚果暴发。卫生人员已经抵达。世界卫生组织表示，新的病例出现在"
+    "赤道省，距离上一轮疫情的中心数百公里。当地政府已经开始追踪接触者，并为一线医护人"
+    "员接种疫苗。专家说，疫情扩散的风险取决于病例能否及早发现和隔离，以及社区是否配合"
+    "。国际援助组织呼吁各国提供资金和物资，帮助刚果应对这次疫情以及同时流行的麻疹和新"
+    "冠病毒。"
+)
+
+
 def _search_corpus(folder: Path) -> None:
     """The seeds plus articles written for the search tests (nothing third-party)."""
     import json
@@ -96,6 +105,23 @@ def _search_corpus(folder: Path) -> None:
             "body": "美日安全磋商後，國際論壇在臺灣舉行。與會者討論威懾策略。",
             "publisher": "中央社",
             "published": "2024-08-15T10:00:00+08:00",
+        },
+        {
+            # jieba cuts the query 埃博拉 as 埃 + 博拉 and this text as 轮埃 + 博拉.
+            "id": "zh-ebola-1",
+            "title": "刚果再现疫情",
+            "body": _EBOLA,
+            "publisher": "中央社",
+            "published": "2020-06-02T10:00:00+08:00",
+        },
+        {
+            # The same story republished by another outlet a day later, its last sentence
+            # edited: folded.
+            "id": "zh-ebola-2",
+            "title": "刚果再现疫情",
+            "body": _EBOLA.replace("麻疹和新冠病毒。", "麻疹。"),
+            "publisher": "美国之音",
+            "published": "2020-06-03T09:00:00+08:00",
         },
         {
             "id": "en-1",

@@ -197,7 +197,7 @@ def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
     served, rebuilt_service = SearchService(settings), SearchService(fresh)
     for q in ["吓阻", "威慑", "사령부", '"합동작전사령부"', "사령부 -국회", "확장억제 OR 威慑"]:
         a, b = served.search(SearchRequest(q=q)), rebuilt_service.search(SearchRequest(q=q))
-        assert (a.total, a.mode, a.facets) == (b.total, b.mode, b.facets), q
+        assert (a.total, a.total_all_words, a.facets) == (b.total, b.total_all_words, b.facets), q
         assert {hit.id for hit in a.results} == {hit.id for hit in b.results}, q
     assert served.search(SearchRequest(q="吓阻")).total == 0
     updated = index_stats(IndexStore(settings.index.path).open_current())

@@ -38,9 +38,15 @@ def _ids(response) -> list[str]:
     return [hit.id for hit in response.results]
 
 
+def _complete_ids(response) -> list[str]:
+    """The results with every word of the query."""
+    return [hit.id for hit in response.results if not hit.missing]
+
+
 def test_chinese_words_rank_the_chinese_seed_first(service):
     response = _search(service, "美日 安全磋商")
-    assert response.mode == "all"
+    assert response.total_all_words == 2
+    assert response.results[0].missing == []
     assert _ids(response)[0] == CHINESE_SEED_ID
     assert response.results[0].title_html == (
         "<mark>美日</mark>2+2<mark>安全磋商</mark> 加强驻日美军军事指挥权"
@@ -61,9 +67,34 @@ def test_simplified_query_marks_the_traditional_characters_as_written(service):
 
 
 def test_traditional_query_finds_simplified_article_and_back(service):
-    assert _ids(_search(service, "國際論壇")) == ["zh-hant-1"]
-    assert _ids(_search(service, "国际论坛")) == ["zh-hant-1"]
+    assert _complete_ids(_search(service, "國際論壇")) == ["zh-hant-1"]
+    assert _complete_ids(_search(service, "国际论坛")) == ["zh-hant-1"]
     assert _search(service, "国际论坛").results[0].title_html == "<mark>國際論壇</mark>在臺灣舉行"
+
+
+def test_a_word_is_marked_whole_where_the_article_segments_it_otherwise(service):
+    response = _search(service, "埃博拉")
+    assert _ids(response) == ["zh-ebola-2"]  # zh-ebola-1, its copy, folded under it
+    assert response.results[0].snippet_html.startswith("第17轮<mark>埃博拉</mark>疫情在刚果暴发。")
+
+
+def test_a_near_duplicate_is_folded_under_the_result_it_copies(service):
+    response = _search(service, "刚果 疫情")
+    assert response.total == 2  # both copies match; one result shows
+    [hit] = response.results
+    assert (hit.id, hit.source) == ("zh-ebola-2", "美国之音")  # the shorter text ranks first
+    assert [(s.id, s.title, s.source) for s in hit.similar] == [
+        ("zh-ebola-1", "刚果再现疫情", "中央社")
+    ]
+    assert hit.similar[0].published.iso() == "2020-06-02T10:00:00+08:00"
+
+
+def test_a_compound_is_every_word_only_where_it_stands_whole(service):
+    response = _search(service, "주일미군 사령부", size=100)
+    seed = response.results[0]
+    assert seed.id == KOREAN_SEED_ID and seed.missing == []
+    # Articles with 사령부 but not 주일미군 (nor 주일 미군 next to each other) lack it.
+    assert {tuple(hit.missing) for hit in response.results[1:]} == {("주일미군",)}
 
 
 def test_quoted_korean_compound_is_an_exact_phrase(service):
@@ -72,6 +103,9 @@ def test_quoted_korean_compound_is_an_exact_phrase(service):
     assert "<mark>합동작전사령부</mark>" in response.results[0].title_html
     # Spacing does not matter inside a Korean phrase; other words in between do.
     assert "<mark>합동 작전 사령부</mark>" in response.results[0].snippet_html
+    # Only the phrase is marked, not 사령부 or 작전 standing elsewhere.
+    marked = _MARK.findall(response.results[0].title_html + response.results[0].snippet_html)
+    assert set(marked) == {"합동작전사령부", "합동 작전 사령부", "합동작전 사령부"}
     assert _ids(_search(service, '"합동 사령부"')) == []
 
 
@@ -120,21 +154,48 @@ def test_title_only_words(service):
     assert _ids(_search(service, "title:磋商")) == [CHINESE_SEED_ID]  # zh-hant-1: body only
 
 
-def test_too_few_all_word_matches_fall_back_to_any_word(service):
-    response = _search(service, "사령부 존재하지않는낱말")
-    assert response.mode == "any"
-    assert KOREAN_SEED_ID in _ids(_search(service, "사령부 존재하지않는낱말", size=100))
-    assert _search(service, "국방부 사령부 개편").mode == "all"
+def test_an_article_lacking_a_word_is_listed_after_those_with_every_word(service):
+    response = _search(service, "사령부 존재하지않는낱말", size=100)
+    assert response.total_all_words == 0
+    assert KOREAN_SEED_ID in _ids(response)
+    # 존재하지않는낱말 is read as 존재 (하지 않는) 낱말: two words, both missing.
+    assert {tuple(hit.missing) for hit in response.results} == {("존재", "낱말")}
+    every = _search(service, "국방부 사령부 개편", size=100)
+    complete = [hit for hit in every.results if not hit.missing]
+    assert len(complete) == every.total_all_words > 0
+    assert every.results[: len(complete)] == complete  # every word first, then the rest
+    assert every.total > every.total_all_words
 
 
-def test_any_word_mode_ranks_by_how_many_words_match(service):
-    # One of two words: the ranking score times 0.5 + 0.5 * 1/2 (the other word adds no term).
+def test_a_missing_word_costs_a_share_of_the_score(service):
+    # One of two words: the ranking score times 1/2 (the other word adds no term).
     both = {hit.id: hit.score for hit in _search(service, "사령부", size=100).results}
     half = _search(service, "사령부 qxzvwk", size=100)
-    assert half.mode == "any"
+    assert half.total_all_words == 0
     assert half.total == len(both) == 32
     for hit in half.results:
-        assert hit.score == pytest.approx(0.75 * both[hit.id], rel=1e-12)
+        assert hit.missing == ["qxzvwk"]
+        assert hit.score == pytest.approx(0.5 * both[hit.id], rel=1e-12)
+
+
+def test_a_common_word_lists_no_article_by_itself_beside_a_rarer_one(service, monkeypatch):
+    from search import ranked_list
+
+    assert _search(service, "사령부 합동작전사령부", size=100).total == 32  # 사령부: in 32 of 36
+    monkeypatch.setattr(ranked_list, "COMMON_MIN", 10)  # 32 articles are many now
+    response = _search(service, "합동작전사령부 사령부", size=100)
+    assert _ids(response) == [KOREAN_SEED_ID]
+    assert response.total == response.total_all_words == 1
+
+
+def test_question_words_are_never_required(service):
+    response = _search(service, "주일미군 사령부는 어디에 있습니까?")
+    assert _ids(response)[0] == KOREAN_SEED_ID
+    assert response.results[0].missing == []
+    question = _search(service, "美日安全磋商是什么？")
+    assert question.total_all_words == 2  # 是 and 什么 are not asked of an article
+    assert set(_ids(question)) == {CHINESE_SEED_ID, "zh-hant-1"}
+    assert [hit.missing for hit in question.results] == [[], []]
 
 
 @pytest.mark.parametrize("q", ["사령부", "개편", "美日 安全", "사령부 없는낱말", "국방부 발표"])
@@ -161,12 +222,14 @@ def test_scores_are_whoosh_bm25f_of_the_query_terms(service, search_settings, q)
         )
         whoosh = {
             searcher.stored_fields(hit.docnum)["id"]: hit.score
-            for hit in searcher.search(Or(built.ranking.subqueries), limit=None)
+            for hit in searcher.search(Or(built.ranking), limit=None)
         }
     ours = _search(service, q, size=100).results
     assert ours
+    words = len(built.counted)
     for hit in ours:
-        assert hit.score == pytest.approx(whoosh[hit.id], rel=1e-9)
+        share = (words - len(hit.missing)) / words
+        assert hit.score == pytest.approx(whoosh[hit.id] * share, rel=1e-9)
     ordered = sorted(ours, key=lambda hit: -hit.score)
     assert [hit.score for hit in ours] == [hit.score for hit in ordered]
 
@@ -314,7 +377,7 @@ def test_any_query_string_gives_results_or_a_named_error(service, q):
         assert error.code and error.message
     else:
         assert response.total >= len(response.results)
-        assert response.mode in ("all", "any")
+        assert response.total >= response.total_all_words
 
 
 def test_a_running_service_searches_the_new_generation_after_a_rebuild(tmp_path):

@@ -95,6 +95,8 @@ _SCHEMAS = {
             "author",
             "published",
             "score",
+            "missing",
+            "similar",
         ],
         "additionalProperties": False,
         "properties": {
@@ -110,6 +112,31 @@ _SCHEMAS = {
             "author": _text("empty when unknown"),
             "published": _NULLABLE_TIME,
             "score": {"type": "number", "description": "BM25F relevance (0 when sorted by date)"},
+            "missing": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the query's words this article lacks, as written in the query;"
+                " empty when it has every word",
+            },
+            "similar": {
+                "type": "array",
+                "items": _ref("Similar"),
+                "description": "near-duplicates of this article among the matches (the same"
+                " story republished, re-crawled or lightly edited), folded under it: they are"
+                " not listed as results of their own; empty when there are none",
+            },
+        },
+    },
+    "Similar": {
+        "type": "object",
+        "required": ["id", "url", "title", "source", "published"],
+        "additionalProperties": False,
+        "properties": {
+            "id": _text("the document's id (its text: /api/documents?id=...)"),
+            "url": _text("the article's URL; empty when unknown"),
+            "title": _text("plain text"),
+            "source": _text("the publisher; empty when unknown"),
+            "published": _NULLABLE_TIME,
         },
     },
     "FacetValue": {
@@ -125,8 +152,8 @@ _SCHEMAS = {
         "type": "object",
         "required": [
             "query",
-            "mode",
             "total",
+            "total_all_words",
             "page",
             "size",
             "results",
@@ -138,13 +165,18 @@ _SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             "query": _text("the query as searched"),
-            "mode": {
-                "type": "string",
-                "enum": ["all", "any"],
-                "description": "all: every word matched; any: too few articles had every "
-                "word, so any word, ranked by how many match",
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "matching articles: those with every word, or, when too few"
+                " have them all, those with enough of them",
             },
-            "total": {"type": "integer", "minimum": 0, "description": "matching articles"},
+            "total_all_words": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "of the total, the articles with every word (they rank first;"
+                " the others lack some, named in each result's missing)",
+            },
             "page": {"type": "integer", "minimum": 1},
             "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             "results": {"type": "array", "items": _ref("Hit")},

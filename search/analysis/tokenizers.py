@@ -90,6 +90,11 @@ class WordTokenizer(_ScriptRunTokenizer):
     def __init__(self, dictionaries: UserDictionaries | None = None) -> None:
         self.dictionaries = dictionaries or UserDictionaries()
 
+    def chinese_word_frequency(self, word: str) -> int:
+        """How often jieba's dictionary (with the user words) counts ``word`` (simplified)
+        as a word; 0 for a word it does not hold."""
+        return jieba_tokenizer(self.dictionaries.chinese).FREQ.get(word) or 0
+
     def _pieces(self, script: Script, run: str) -> Iterator[Piece]:
         if script is Script.HAN:
             return segment_chinese(run, jieba_tokenizer(self.dictionaries.chinese))

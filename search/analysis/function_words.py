@@ -1,0 +1,49 @@
+"""Question and function words: words a query holds that say nothing of its topic.
+
+A question asks 锣鼓经是什么？ or 헤이그는 나토에서 얼마나 있었습니까? and the article that
+answers it holds 锣鼓经 and 헤이그, 나토, not 是, 什么, 얼마, 있. Such words are never
+required of an article and weigh little in its score (``search.query``).
+
+The lists hold word-view terms as the analysis makes them: Chinese in simplified script
+(traditional text is folded before segmenting, so 什麼 is 什么), Korean morphemes as Kiwi
+gives them (verb and adjective stems without endings: 있, 하, 되), English words
+lowercased as written (before stemming). Japanese is read as character pairs and has no
+list.
+"""
+
+from __future__ import annotations
+
+CHINESE = frozenset(
+    # interrogatives
+    "什么 什么样 为什么 为何 怎么 怎么样 怎样 如何 哪 哪里 哪儿 哪个 哪些 哪一 哪一年 哪种"
+    " 哪位 哪家 哪国 谁 几 几个 几时 多少 多久 多长 多大 多远 多高 多重 何 何时 何地 何人"
+    " 何种 何者 是否 是不是 有没有 吗 呢 么 请问 啥"
+    # copulas, particles, pronouns, conjunctions, prepositions, auxiliaries
+    " 是 的 了 着 过 地 得 之 也 都 就 才 又 还 再 而 且 并 与 及 和 跟 同 或 或者 但 但是"
+    " 因为 所以 如果 虽然 被 把 对 于 在 从 到 为 以 由 向 给 让 将 会 能 可 可以 要 应 该"
+    " 这 那 此 其 这个 那个 这些 那些 这种 那种 一个 个 有 没有 没 不 已 已经 所 等 等等"
+    " 他 她 它 他们 她们 它们 我 我们 你 你们 自己 吧 啊 呀 哦".split()
+)
+
+KOREAN = frozenset(
+    # interrogatives (Kiwi keeps some as nouns, numerals or adverbs)
+    "무엇 뭐 언제 어디 누구 누가 얼마 몇 어떻 어떤 무슨 어느 왜 어찌"
+    # light verbs and adjectives, copula, negation, bound nouns, connectives
+    " 있 없 하 되 이 아니 않 같 것 수 등 때 중 및 또 또는 그 이것 그것 저것 대하 대한 위하"
+    " 통하 의하 따르 관하".split()
+)
+
+ENGLISH = frozenset(
+    "what which who whom whose when where why how whether is are was were be been being am"
+    " do does did has have had having the a an of in on at to for from by with about as"
+    " and or but if than that this these those it its there their they them he she his her"
+    " i we you can could will would should may might must shall not no".split()
+)
+
+
+def is_function_word(term: str, surface: str) -> bool:
+    """Whether a query word (its word-view ``term``, and ``surface`` as written) is a
+    question or function word."""
+    if surface.isascii():
+        return surface.lower() in ENGLISH
+    return term in CHINESE or term in KOREAN
