@@ -179,6 +179,10 @@ def bigram_analyzer() -> Analyzer:
     return CJKBigramTokenizer() | StopFilter(minsize=1)
 
 
+# Read as the module loads: the file may be edited while a run is going.
+BIGRAM_SOURCE = inspect.getsource(CJKBigramTokenizer) + inspect.getsource(bigram_analyzer)
+
+
 # --- Question sets and the collections they are searched in ---
 
 
@@ -356,9 +360,7 @@ def build_configs(names: list[str], char_weights: tuple[float, ...], repo: Path)
 
     dictionaries = user_dictionaries(repo)
     analysis = source_digest(repo, ["search/analysis/**/*.py", "dicts/*.txt"])
-    bigram_code = hash_text(
-        inspect.getsource(CJKBigramTokenizer) + inspect.getsource(bigram_analyzer)
-    )
+    bigram_code = hash_text(BIGRAM_SOURCE)
     words = (("title", "title"), ("body", "body"))
     chars = (("title_chars", "title"), ("body_chars", "body"))
     makers: dict[str, Callable[[], Config]] = {
