@@ -113,8 +113,8 @@ def selection_key(
     and this module's sources, the sizes and the seed."""
     digest = hashlib.sha256(repr((language, targets, distractors, seed)).encode())
     digest.update(Path(__file__).read_bytes())
-    for source in sorted(source_files):
-        digest.update(source.as_posix().encode() + source.read_bytes())
+    for source in sorted(source_files):  # by name and content, not where the checkout is
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.is_file():

@@ -44,8 +44,9 @@ Metrics: MRR@10, Recall@10 and Recall@100 of the first relevant document.
 
 Indexes are cached under /tmp/hs-quality-cache/<key>/, the key hashing the documents
 indexed (so the selection, seed and sizes), the configuration, and the sources that decide
-what is indexed (search/analysis/**, dicts/*.txt, and for ``search`` search/schema.py,
-search/document.py, search/duplicates.py); a rerun reuses them. The known-item selections
+what is indexed (search/analysis/** less the function word lists queries alone read,
+dicts/*.txt, and for ``search`` search/schema.py, search/document.py,
+search/duplicates.py); a rerun reuses them. The known-item selections
 are cached there too. Builds run in ``--jobs`` forked processes (an index of 4,000 or more
 documents in one segment per process) and print a line per 5,000 documents or 30 s.
 
@@ -421,11 +422,17 @@ def hash_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Sources under search/analysis that only queries read: changing them changes no index.
+QUERY_ONLY = frozenset({"search/analysis/function_words.py"})
+
+
 def source_digest(repo: Path, patterns: Iterable[str]) -> str:
     digest = hashlib.sha256()
     for pattern in patterns:
         for path in sorted(repo.glob(pattern)):
-            digest.update(path.relative_to(repo).as_posix().encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(repo).as_posix()
+            if name not in QUERY_ONLY:
+                digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -434,7 +441,8 @@ def reader_sources(repo: Path) -> list[Path]:
     and language detection."""
     patterns = ["indexer/**/*.py", "search/document.py", "search/config.py"]
     patterns.append("search/analysis/**/*.py")
-    return sorted(path for pattern in patterns for path in repo.glob(pattern))
+    found = {path for pattern in patterns for path in repo.glob(pattern)}
+    return sorted(p for p in found if p.relative_to(repo).as_posix() not in QUERY_ONLY)
 
 
 def documents_digest(docs: list[Document]) -> str:

@@ -150,6 +150,8 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
         f"{response.total:,} result{'' if response.total == 1 else 's'}"
         f"{f' ({shown})' if shown else ''}; {response.total_all_words:,} with every word"
     )
+    for phrase in response.phrases_as_words:
+        print(f"no article has {_plain(phrase)} as written: its words were searched instead")
     if response.suggestion:
         print(f"did you mean: {_plain(response.suggestion)}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -107,6 +108,8 @@ class SearchResponse:
     suggestion: str | None = None
     took_ms: float = 0.0
     timed_out: bool = False  # the time budget ran out: what was found by then
+    # quoted phrases no article holds as written, searched as their words instead
+    phrases_as_words: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -138,6 +141,7 @@ def response_to_dict(response: SearchResponse) -> dict:
         "suggestion": response.suggestion,
         "took_ms": round(response.took_ms, 1),
         "timed_out": response.timed_out,
+        "phrases_as_words": response.phrases_as_words,
     }
 
 
@@ -159,24 +163,15 @@ def hit_to_dict(hit: Hit) -> dict:
 
 
 def similar_to_dict(similar: Similar) -> dict:
-    return {
-        "id": similar.id,
-        "url": similar.url,
-        "title": similar.title,
-        "source": similar.source,
-        "published": similar.published.iso() if similar.published else None,
-    }
+    return _fields_to_dict(similar)
 
 
 def document_to_dict(doc: StoredDocument) -> dict:
-    return {
-        "id": doc.id,
-        "url": doc.url,
-        "title": doc.title,
-        "body": doc.body,
-        "lang": doc.lang,
-        "source": doc.source,
-        "author": doc.author,
-        "published": doc.published.iso() if doc.published else None,
-        "tags": doc.tags,
-    }
+    return _fields_to_dict(doc)
+
+
+def _fields_to_dict(record: Similar | StoredDocument) -> dict:
+    """Every field of ``record`` in its order, the date as ISO 8601."""
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    fields["published"] = record.published.iso() if record.published else None
+    return fields

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from whoosh.analysis import Analyzer
@@ -56,8 +56,9 @@ LANGUAGES = {
 Union = DefaultOr
 FILTER_FIELDS = ("lang", "source", "published")
 # A Han character jieba's dictionary counts fewer times than this as a word on its own is
-# mostly a piece of a longer word it failed to see (埃 of 埃博拉, 朗 of 伊朗); 说 (219,817),
-# 称 (26,275) or 约 (27,535) are words in their own right, and weigh as function words.
+# mostly a piece of a longer word it failed to see (埃 of 埃博拉, 朗 of 伊朗) and joins its
+# neighbour; 说 (219,817), 米 (35,136) or 约 (27,535) are words in their own right (those that
+# say nothing of a topic, 说 and 约, are listed as function words).
 FRAGMENT_FREQUENCY = 5000
 FIELD_PREFIXES = (*FILTER_FIELDS, "title")
 
@@ -65,7 +66,6 @@ _ITEM = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
 _HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
-_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -124,6 +124,13 @@ def parse_query(text: str) -> ParsedQuery:
     if parsed.date_from and parsed.date_to and parsed.date_from > parsed.date_to:
         raise SearchError("bad_date", "the date range ends before it starts")
     return parsed
+
+
+def as_words(parsed: ParsedQuery, phrases: list[Clause]) -> ParsedQuery:
+    """``parsed`` with the quoted ``phrases`` read as plain words (a pasted headline's
+    quotation that no article holds as written)."""
+    groups = [[replace(c, phrase=False) if c in phrases else c for c in g] for g in parsed.groups]
+    return replace(parsed, groups=groups)
 
 
 def _add_filter(parsed: ParsedQuery, name: str, value: str, negative: bool) -> None:
@@ -191,6 +198,7 @@ class Unit:
     label: str  # as the query wrote it, for "Missing: 나토"
     match: Query
     function: bool = False
+    phrase: Clause | None = None  # the quoted phrase this unit is, when it stands alone
 
 
 @dataclass
@@ -321,7 +329,7 @@ class QueryBuilder:
             if not terms:
                 return _Clause(None, [], {}, [], set(), [])
             match = Union([_phrase(f, terms) for f in char_fields])
-            unit = Unit(f'"{clause.text}"', match)
+            unit = Unit(f'"{clause.text}"', match, phrase=clause)
             return _Clause(match, [unit], ranking, [], set(), [terms])
         if not words:
             return _Clause(None, [], {}, [], set(), [])
@@ -360,10 +368,11 @@ def _words(
 ) -> list[_Placed]:
     """The words of a written item: its word-view tokens less those inside a longer one
     (the parts of a compound, the shorter words jieba adds inside a long one), with a lone
-    Han character joined to the Han word it is written against (埃 + 博拉: 埃博拉, which
-    an article may segment as 轮埃 + 博拉). A Chinese word jieba guessed (not in its
+    rare Han character joined to the Han word it is written against (埃 + 博拉: 埃博拉,
+    which an article may segment as 轮埃 + 博拉), found by its characters together or by
+    that word. A Chinese word jieba guessed (not in its
     dictionary) gives way to the dictionary words inside it: 清朝时 is 清朝, 面积约 is 面积.
-    A lone Han character that is a word by itself (时, 约, 吃) counts as a function word."""
+    Question and function words are marked (``search.analysis.function_words``)."""
     guessed = {
         (start, end)
         for term, start, end in tokens
@@ -385,14 +394,7 @@ def _words(
     placed: list[_Placed] = []
     for (start, end), term in sorted(spans.items()):
         surface = text[start:end]
-        function = functions and (
-            is_function_word(term, surface)
-            or (
-                len(surface) == 1
-                and _HAN_CHAR.fullmatch(term)
-                and frequency(term) >= FRAGMENT_FREQUENCY
-            )
-        )
+        function = functions and is_function_word(term, surface)
         placed.append(_Placed(Word(term, surface, [], function), start, end))
     merged: list[_Placed] = []
     for item in placed:
@@ -403,7 +405,11 @@ def _words(
             and _joins(previous.word, item.word, frequency)
         ):
             surface = text[previous.start : item.end]
-            merged[-1] = _Placed(Word("", surface, []), previous.start, item.end)
+            # Found by its characters together, or by the word it joined: 访 + 柏林 is
+            # 访柏林 or 柏林, since a rare character may also be a word of its own (访, 斥).
+            pair = (previous.word, item.word)
+            term = next((w.term for w in pair if len(w.surface) > 1 and w.term), "")
+            merged[-1] = _Placed(Word(term, surface, []), previous.start, item.end)
         else:
             merged.append(item)
     for item in merged:

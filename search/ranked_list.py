@@ -2,12 +2,17 @@
 
 One list for a two-word search and a twenty-word question alike. The query's *counted*
 units (its words, quoted phrases and OR groups, less question and function words) are
-looked up one by one; an article is listed when it has any of them, and its score is
-multiplied by ``coordination(k, n)`` for k of the n units: 1 with every unit, less the
-more it lacks, so articles with every word come first in effect (Lucene's coordination
-factor). Every stricter rule measured (at least 30% or 50% of the units, as
-Elasticsearch's ``minimum_should_match``) lost right answers of real questions
-(bench/quality.py): a question's words are often not the answer's.
+looked up one by one; an article is listed when it has any of them. Its score is
+multiplied by its *coordination*: 1 with every unit, else the share of the units' weight
+it has, to the power ``COORDINATION_POWER``, a unit weighing its rarity (idf: log(1 +
+articles / articles with it), counted exactly for the units whose postings are read whole,
+estimated for the common ones). Lacking a rare word (梵語, 나토) costs an article much,
+lacking a common one (可能, 시간) little (Lucene's coordination factor, weighted). A
+search of at most ``TIER_MAX_UNITS`` units lists the articles with every word first, then
+the others (what a keyword search promises); a longer one ranks all of them together by
+score times coordination, since a question's words are often not all the answer's.
+Every stricter rule measured (at least 30% or 50% of the units, as Elasticsearch's
+``minimum_should_match``) lost right answers of real questions (bench/quality.py).
 
 A long question holds common words (美国, 表示, 대통령) whose postings are most of the
 cost. As in Lucene's CommonTermsQuery, a unit found in more than ``COMMON_SHARE`` of the
@@ -18,6 +23,7 @@ looked up for the articles those found.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -26,18 +32,22 @@ from whoosh.searching import Searcher
 
 from .budget import UNLIMITED, Budget
 from .matching import estimate, keep_only, matching_docs
-from .query import Unit
+from .query import Clause, Unit
 
 # A unit in more than this share of the articles, and in more than COMMON_MIN of them, is
 # common (see above): the rule saves reading long posting lists, which short ones are not.
 COMMON_SHARE = 0.02
 COMMON_MIN = 5000
-# A score is multiplied by (units matched / units) ** COORDINATION_POWER.
-COORDINATION_POWER = 1.0
+# A score is multiplied by (weight of the units matched / weight of all) ** this.
+COORDINATION_POWER = 3.0
+# Searches of at most this many counted units list the articles with every word first.
+TIER_MAX_UNITS = 3
 
 
-def coordination(matched: int, units: int) -> float:
-    return (matched / units) ** COORDINATION_POWER if units else 1.0
+def rarity(articles: int, having: int) -> float:
+    """A unit's weight in coordination: log(1 + articles / articles with it), a unit in
+    no article weighing as one in a single article."""
+    return math.log(1 + articles / max(having, 1))
 
 
 @dataclass
@@ -49,6 +59,28 @@ class Matched:
     found: list[set[int]]  # per unit: the listed articles that have it
     counts: Counter  # per listed article: how many units it has
     docs: set[int]  # the listed articles
+    weights: list[float]  # per unit: its rarity (``rarity``)
+    unheld: list[Clause]  # quoted phrases (each a unit by itself) that no article holds
+
+    @property
+    def tiered(self) -> bool:
+        """Whether the articles with every unit are listed before the others."""
+        return self.units <= TIER_MAX_UNITS
+
+    def complete(self, docnum: int) -> bool:
+        return self.counts[docnum] == self.units
+
+    def coordination(self, docs: set[int]) -> dict[int, float]:
+        """Per article of ``docs``: 1 with every unit, else (the weight of the units it has
+        / the weight of all) ** COORDINATION_POWER."""
+        whole = sum(self.weights) or 1.0
+        share: Counter = Counter()
+        for weight, found in zip(self.weights, self.found, strict=True):
+            for docnum in found & docs:
+                share[docnum] += weight
+        return {
+            d: 1.0 if self.complete(d) else (share[d] / whole) ** COORDINATION_POWER for d in docs
+        }
 
     def missing(self, docnum: int) -> list[str]:
         """The labels of the units ``docnum`` lacks, in the query's order."""
@@ -61,6 +93,7 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
     Once ``budget`` is spent the units not yet looked up are left out (neither found nor
     missing)."""
     sizes = [_size(searcher, unit.match) for unit in units]
+    total = searcher.doc_count_all()
     common = max(COMMON_SHARE * searcher.doc_count(), COMMON_MIN)
     rare = [i for i, size in enumerate(sizes) if 0 < size <= common]
     leading = rare or list(range(len(units)))
@@ -86,6 +119,12 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
         found=[found[i] for i in looked_up],
         counts=counts,
         docs=docs,
+        weights=[rarity(total, len(found[i]) if i in leading else sizes[i]) for i in looked_up],
+        unheld=[
+            units[i].phrase
+            for i in looked_up
+            if units[i].phrase and (sizes[i] == 0 or (i in leading and not found[i]))
+        ],
     )
 
 

@@ -101,7 +101,8 @@ def top_documents(
                 threshold = np.partition(score[candidates], len(candidates) - depth)[
                     len(candidates) - depth
                 ]
-                candidates = candidates[score[candidates] + remaining >= threshold]
+                reach = score[candidates] + factor[candidates] * remaining
+                candidates = candidates[reach >= threshold]
             continue
         # Finding the threshold costs a pass over the scores: only once the remaining
         # terms could add less than the best score so far, and again once that fell a tenth.
@@ -110,9 +111,10 @@ def top_documents(
             pool = np.flatnonzero(seen) if candidates is None else candidates
             if len(pool) >= depth:
                 threshold = np.partition(score[pool], len(pool) - depth)[len(pool) - depth]
-                if threshold > remaining:
-                    # A factor is at most 1: what a document can still gain is below remaining.
-                    candidates = pool[score[pool] + remaining >= threshold]
+                # What a document can still gain is its factor (at most 1) times remaining.
+                unseen = allowed & ~seen
+                if threshold > remaining * (factor[unseen].max() if unseen.any() else 0.0):
+                    candidates = pool[score[pool] + factor[pool] * remaining >= threshold]
     pool = np.flatnonzero(seen) if candidates is None else candidates
     order = np.lexsort((pool, -score[pool]))[:depth]
     found = [(int(pool[i]), float(score[pool[i]])) for i in order]

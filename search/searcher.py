@@ -1,8 +1,9 @@
 """Run searches on the serving index: rank, page, highlight, count facets, suggest, relate.
 
-One ``SearchService`` per process. Each thread keeps its own Whoosh searcher (they are not
-shared across threads) and reopens it when ``CURRENT`` names a new generation, so a
-rebuild or update is served from the next request on.
+One ``SearchService`` per process. A request borrows an idle Whoosh searcher of the
+serving generation (or opens one) and gives it back; when ``CURRENT`` names a new
+generation the next request opens that one, so a rebuild or update is served from the
+next request on.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from .models import (
     Similar,
     StoredDocument,
 )
-from .query import LANGUAGES, BuiltQuery, QueryBuilder, parse_query
-from .ranked_list import coordination, match_units
+from .query import LANGUAGES, BuiltQuery, QueryBuilder, as_words, parse_query
+from .ranked_list import Matched, match_units
 from .related import related_documents
 from .scoring import top_documents
 from .store import INDEX_FAULTS, IndexStore, IndexUnavailable, open_index
@@ -113,12 +114,22 @@ class SearchService:
         budget = Budget(self.budget_seconds)
         searcher, columns = opened.searcher, opened.columns
         matched = match_units(searcher, built.counted, budget)
+        unheld = [f'"{clause.text}"' for clause in matched.unheld]
+        if unheld and not budget.exhausted():
+            # A quotation no article holds as written (a pasted headline's) is searched as
+            # its words, and the answer says so, as web search engines do.
+            built = opened.builder.build(as_words(parsed, matched.unheld))
+            matched = match_units(searcher, built.counted, budget)
+        else:
+            unheld = []
         docs = self._narrow(opened, built, matched.docs)
-        factors = {d: coordination(matched.counts[d], matched.units) for d in docs}
+        factors = matched.coordination(docs)
         depth = request.page * request.size
         first = (request.page - 1) * request.size
         page = _folded_page(
-            lambda n: _rank(searcher, columns, built, docs, factors, n, request.sort, budget),
+            lambda n: _rank(
+                searcher, columns, built, matched, docs, factors, n, request.sort, budget
+            ),
             columns,
             first,
             depth,
@@ -135,13 +146,14 @@ class SearchService:
             hit.similar = [self._similar(searcher, d) for d in similar[entry.docnum][:MAX_SIMILAR]]
             hits.append(hit)
         suggestion = None
-        complete = sum(1 for d in docs if matched.counts[d] == matched.units)
+        complete = sum(1 for d in docs if matched.complete(d))
         if (complete == 0 or not hits) and not budget.exhausted():
             suggestion = _suggestion(searcher, request.q, built)
         return SearchResponse(
             query=request.q,
             total=len(docs),
             total_all_words=complete,
+            phrases_as_words=unheld,
             page=request.page,
             size=request.size,
             results=hits,
@@ -173,18 +185,7 @@ class SearchService:
             docnum = searcher.document_number(id=doc_id)
             if docnum is None:
                 return None
-            stored = searcher.stored_fields(docnum)
-        return StoredDocument(
-            id=stored["id"],
-            url=web_url(stored.get("url", "")),
-            title=stored.get("title", ""),
-            body=stored.get("body", ""),
-            lang=stored.get("lang", ""),
-            source=stored.get("source", ""),
-            author=stored.get("author", ""),
-            published=_published(stored),
-            tags=[t for t in stored.get("tags", "").split(",") if t],
-        )
+            return _stored_document(searcher.stored_fields(docnum))
 
     def related(self, doc_id: str, limit: int = 10) -> list[Hit] | None:
         """Articles in the language of ``doc_id`` sharing its most distinctive words, best
@@ -280,14 +281,8 @@ class SearchService:
         return found
 
     def _similar(self, searcher: Searcher, docnum: int) -> Similar:
-        stored = searcher.stored_fields(docnum)
-        return Similar(
-            id=stored["id"],
-            url=web_url(stored.get("url", "")),
-            title=stored.get("title", ""),
-            source=stored.get("source", ""),
-            published=_published(stored),
-        )
+        doc = _stored_document(searcher.stored_fields(docnum))
+        return Similar(doc.id, doc.url, doc.title, doc.source, doc.published)
 
     def _hit(
         self,
@@ -296,19 +291,18 @@ class SearchService:
         score: float,
         spans: dict[str, list[tuple[int, int]]] | None,
     ) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        title, body = stored.get("title", ""), stored.get("body", "")
+        doc = _stored_document(searcher.stored_fields(docnum))
         spans = spans or {"title": [], "body": []}
         return Hit(
-            id=stored["id"],
-            url=web_url(stored.get("url", "")),
-            title=title,
-            title_html=marked_html(title, spans["title"]),
-            snippet_html=snippet_html(body, spans["body"]),
-            lang=stored.get("lang", ""),
-            source=stored.get("source", ""),
-            author=stored.get("author", ""),
-            published=_published(stored),
+            id=doc.id,
+            url=doc.url,
+            title=doc.title,
+            title_html=marked_html(doc.title, spans["title"]),
+            snippet_html=snippet_html(doc.body, spans["body"]),
+            lang=doc.lang,
+            source=doc.source,
+            author=doc.author,
+            published=doc.published,
             score=float(score or 0.0),
         )
 
@@ -332,30 +326,32 @@ def _rank(
     searcher: Searcher,
     columns: Columns,
     built: BuiltQuery,
+    matched: Matched,
     docs: set[int],
     factors: dict[int, float],
     depth: int,
     sort: str,
     budget: Budget = UNLIMITED,
 ) -> list[tuple[int, float]]:
-    """The first ``depth`` of ``docs`` as (document number, score): those with every word
-    by score, then the others by score times their share of the words (ties in index
-    order); or newest first among those with the most words, then among those with fewer
-    (ties by score)."""
+    """The first ``depth`` of ``docs`` as (document number, score): by score times
+    coordination (``search.ranked_list``), those with every word first when the search is
+    short enough to be tiered (ties in index order); or newest first among those with the
+    most words, then among those with fewer (ties by score)."""
     if sort == "date":
+        counts = matched.counts
         chosen: set[int] = set()
-        for factor in sorted(set(factors.values()), reverse=True):
+        for count in sorted({counts[d] for d in docs}, reverse=True):
             if len(chosen) >= depth:
                 break
-            tier = {d for d in docs if factors[d] == factor}
+            tier = {d for d in docs if counts[d] == count}
             chosen |= columns.newest(tier, depth - len(chosen))
         scored = top_documents(searcher, columns, built.ranking, chosen, None, len(chosen), budget)
         published = columns.published
-        key = lambda hit: (-factors[hit[0]], -published[hit[0]], -hit[1], hit[0])  # noqa: E731
+        key = lambda hit: (-counts[hit[0]], -published[hit[0]], -hit[1], hit[0])  # noqa: E731
         return sorted(scored, key=key)[:depth]
-    # Articles with every word first, then the others by score times their share of the
-    # words: the others are scored only when those with every word do not fill the ranking.
-    complete = {d for d in docs if factors[d] == 1.0}
+    # A tiered search: the others are scored only when those with every word do not fill
+    # the ranking.
+    complete = {d for d in docs if matched.complete(d)} if matched.tiered else set()
     ranked = top_documents(searcher, columns, built.ranking, complete, None, depth, budget)
     if len(ranked) < depth:
         partial = docs - complete
@@ -426,6 +422,21 @@ def _facet(counts: Counter, name: str) -> list[tuple[str, int]]:
     else:
         items.sort(key=lambda item: (-item[1], item[0]))
     return items[:FACET_VALUES]
+
+
+def _stored_document(stored: dict) -> StoredDocument:
+    """A document as its stored fields hold it; only web links are kept as its URL."""
+    return StoredDocument(
+        id=stored["id"],
+        url=web_url(stored.get("url", "")),
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        lang=stored.get("lang", ""),
+        source=stored.get("source", ""),
+        author=stored.get("author", ""),
+        published=_published(stored),
+        tags=[t for t in stored.get("tags", "").split(",") if t],
+    )
 
 
 def _published(stored: dict) -> Published | None:

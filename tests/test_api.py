@@ -548,3 +548,10 @@ def test_an_id_ending_in_related_is_never_hidden(tmp_path, search_settings):
     assert of_related == client.get("/api/related?id=topic/related").get_json()
     assert of_related["id"] == "topic/related"
     assert sorted(ids(of_related)) == ["other", "topic"]
+
+
+def test_a_quotation_no_article_holds_is_named_in_the_answer(api):
+    body = search(api, q='"주일미군 합동작전사령부" 개편')
+    assert body["phrases_as_words"] == ['"주일미군 합동작전사령부"']
+    assert body["results"][0]["id"] == KOREAN_SEED
+    assert search(api, q="주일미군 개편")["phrases_as_words"] == []

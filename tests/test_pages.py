@@ -243,7 +243,8 @@ def test_no_results_with_filters_offer_the_search_without_them(client):
 
 def test_results_lacking_a_word_say_which_after_those_with_every_word(client):
     html = page(client, "/search?q=" + quote("Blinken 國際論壇"))
-    assert "<strong>No article has every word;</strong> those with the most of them first" in html
+    status = "<strong>No article has every word;</strong> each result says which words it lacks"
+    assert status in html
     assert title_links(html)[0] == "/doc?id=zh-hant-1&amp;q=Blinken+" + quote("國際論壇")
     assert len(hits(html)) == 5
     missing = '<p class="missing"><span lang="en">Missing:</span> <s>{}</s></p>'
@@ -360,3 +361,13 @@ def test_static_files_are_served_with_their_version_for_a_long_cache(client):
     assert response.content_type.startswith("text/css")
     assert "max-age=31536000" in response.headers["Cache-Control"]
     response.close()
+
+
+def test_a_quotation_no_article_holds_is_said_and_escaped(client):
+    html = page(client, "/search?q=" + quote('"사령부 <i>qxzvwk</i>"'))
+    assert (
+        '<p class="relaxed">No article has <span class="query">'
+        "&#34;사령부 &lt;i&gt;qxzvwk&lt;/i&gt;&#34;</span>"
+        " as written: its words were searched instead.</p>"
+    ) in html
+    assert len(hits(html)) == 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import date
 
@@ -106,7 +107,13 @@ def test_quoted_korean_compound_is_an_exact_phrase(service):
     # Only the phrase is marked, not 사령부 or 작전 standing elsewhere.
     marked = _MARK.findall(response.results[0].title_html + response.results[0].snippet_html)
     assert set(marked) == {"합동작전사령부", "합동 작전 사령부", "합동작전 사령부"}
-    assert _ids(_search(service, '"합동 사령부"')) == []
+    # 합동 then 사령부 stands in no article: the phrase is searched as its words, and said.
+    apart = _search(service, '"합동 사령부"', size=100)
+    assert apart.phrases_as_words == ['"합동 사령부"']
+    assert _ids(apart) == _ids(_search(service, "합동 사령부", size=100))
+    assert KOREAN_SEED_ID in _ids(apart)
+    within = _search(service, '"합동 사령부" OR "합동작전사령부"', size=100)
+    assert within.phrases_as_words == [] and _ids(within) == [KOREAN_SEED_ID]
 
 
 def test_korean_particles_do_not_hide_nouns(service):
@@ -167,15 +174,44 @@ def test_an_article_lacking_a_word_is_listed_after_those_with_every_word(service
     assert every.total > every.total_all_words
 
 
-def test_a_missing_word_costs_a_share_of_the_score(service):
-    # One of two words: the ranking score times 1/2 (the other word adds no term).
-    both = {hit.id: hit.score for hit in _search(service, "사령부", size=100).results}
+def _coordination(searcher, units, present) -> float:
+    """The documented coordination: (weight of the units present / weight of all) ** 3,
+    a unit weighing log(1 + articles / articles with it), counted by plain Whoosh."""
+    articles = searcher.doc_count_all()
+    weights = {}
+    for unit in units:
+        having = len(searcher.search(unit.match, limit=None))
+        weights[unit.label] = math.log(1 + articles / max(having, 1))
+    share = sum(weights[label] for label in present) / sum(weights.values())
+    return 1.0 if set(present) == set(weights) else share**3
+
+
+def _built(search_settings, q):
+    from search.query import QueryBuilder, parse_query
+    from search.store import IndexStore, open_index
+
+    index = open_index(IndexStore(search_settings.index.path).current_path())
+    schema = index.schema
+    builder = QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer)
+    return index, builder.build(parse_query(q))
+
+
+def test_a_missing_word_costs_its_share_of_the_words_rarity(service, search_settings):
+    # 사령부 is in 32 of the 37 articles; qxzvwk in none, and weighs as a word of one.
+    alone = {hit.id: hit.score for hit in _search(service, "사령부", size=100).results}
     half = _search(service, "사령부 qxzvwk", size=100)
     assert half.total_all_words == 0
-    assert half.total == len(both) == 32
+    assert half.total == len(alone) == 32
+    index, built = _built(search_settings, "사령부 qxzvwk")
+    with index.searcher() as searcher:
+        assert searcher.doc_count_all() == 37
+        factor = _coordination(searcher, built.counted, ["사령부"])
+    assert factor == pytest.approx(
+        (math.log(1 + 37 / 32) / (math.log(1 + 37 / 32) + math.log(38))) ** 3
+    )
     for hit in half.results:
         assert hit.missing == ["qxzvwk"]
-        assert hit.score == pytest.approx(0.5 * both[hit.id], rel=1e-12)
+        assert hit.score == pytest.approx(factor * alone[hit.id], rel=1e-12)
 
 
 def test_a_common_word_lists_no_article_by_itself_beside_a_rarer_one(service, monkeypatch):
@@ -211,26 +247,19 @@ def test_a_smaller_page_is_the_start_of_a_bigger_one(service, q):
 def test_scores_are_whoosh_bm25f_of_the_query_terms(service, search_settings, q):
     from whoosh.query import Or
 
-    from search.query import QueryBuilder, parse_query
-    from search.store import IndexStore, open_index
-
-    index = open_index(IndexStore(search_settings.index.path).current_path())
+    index, built = _built(search_settings, q)
+    ours = _search(service, q, size=100).results
+    assert ours
     with index.searcher() as searcher:
-        schema = index.schema
-        built = QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer).build(
-            parse_query(q)
-        )
         whoosh = {
             searcher.stored_fields(hit.docnum)["id"]: hit.score
             for hit in searcher.search(Or(built.ranking), limit=None)
         }
-    ours = _search(service, q, size=100).results
-    assert ours
-    words = len(built.counted)
-    for hit in ours:
-        share = (words - len(hit.missing)) / words
-        assert hit.score == pytest.approx(whoosh[hit.id] * share, rel=1e-9)
-    ordered = sorted(ours, key=lambda hit: -hit.score)
+        for hit in ours:
+            present = [u.label for u in built.counted if u.label not in hit.missing]
+            factor = _coordination(searcher, built.counted, present)
+            assert hit.score == pytest.approx(whoosh[hit.id] * factor, rel=1e-9)
+    ordered = sorted(ours, key=lambda hit: (bool(hit.missing), -hit.score))
     assert [hit.score for hit in ours] == [hit.score for hit in ordered]
 
 
@@ -404,3 +433,36 @@ def test_a_running_service_searches_the_new_generation_after_a_rebuild(tmp_path)
     assert service.health()["generation"] == generation
     assert _ids(_search(service, "신설")) == ["news/new.txt"]
     assert _search(service, "吓阻").total == 1
+
+
+def test_a_quotation_no_article_holds_is_searched_as_its_words(service):
+    # A pasted headline quoting someone: the quotation is nowhere as written.
+    quoted = _search(service, '"합동작전사령부 주일미군" 개편', size=100)
+    assert quoted.phrases_as_words == ['"합동작전사령부 주일미군"']
+    plain = _search(service, "합동작전사령부 주일미군 개편", size=100)
+    assert [(h.id, h.score) for h in quoted.results] == [(h.id, h.score) for h in plain.results]
+    assert quoted.results[0].id == KOREAN_SEED_ID
+    held = _search(service, '"합동작전사령부" 개편')
+    assert held.phrases_as_words == []
+    assert held.results[0].id == KOREAN_SEED_ID
+
+
+def test_a_rare_character_written_against_a_word_is_found_by_that_word_too(search_settings):
+    from whoosh.query import Term
+
+    # 访 (visit) is rare as a word in jieba's dictionary and joins 柏林: the unit 访柏林 is
+    # found by its characters together or by 柏林, which is marked whole.
+    _, built = _built(search_settings, "王毅将访柏林")
+    assert [u.label for u in built.counted] == ["王毅", "访柏林"]
+    joined = built.counted[1].match
+    assert Term("body", "柏林") in joined.subqueries and Term("title", "柏林") in joined.subqueries
+    assert "柏林" in built.mark_terms
+
+
+def test_capitalised_acronyms_are_not_english_function_words(search_settings):
+    _, built = _built(search_settings, "WHO 改革 who")
+    assert [(u.label, u.function) for u in built.units] == [
+        ("WHO", False),
+        ("改革", False),
+        ("who", True),
+    ]

@@ -195,6 +195,15 @@ def test_search_prints_ranked_results_with_brackets_for_marks_off_a_terminal(con
     ]
 
 
+def test_search_says_when_a_quotation_was_searched_as_its_words(config):
+    result = _search(config, '"國際論壇 alert"', "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == [
+        "5 results (1 shown); 0 with every word",
+        'no article has "國際論壇 alert" as written: its words were searched instead',
+    ]
+
+
 def test_search_marks_in_bold_on_a_terminal(config):
     controller, terminal = pty.openpty()
     try:

@@ -161,6 +161,7 @@ _SCHEMAS = {
             "suggestion",
             "took_ms",
             "timed_out",
+            "phrases_as_words",
         ],
         "additionalProperties": False,
         "properties": {
@@ -168,14 +169,16 @@ _SCHEMAS = {
             "total": {
                 "type": "integer",
                 "minimum": 0,
-                "description": "matching articles: those with every word, or, when too few"
-                " have them all, those with enough of them",
+                "description": "matching articles: those with any of the query's words"
+                " (question and function words aside), ranked by score times the share of"
+                " the words' rarity they hold",
             },
             "total_all_words": {
                 "type": "integer",
                 "minimum": 0,
-                "description": "of the total, the articles with every word (they rank first;"
-                " the others lack some, named in each result's missing)",
+                "description": "of the total, the articles with every word (in a search of up"
+                " to three words they rank first; the others lack some, named in each"
+                " result's missing)",
             },
             "page": {"type": "integer", "minimum": 1},
             "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
@@ -196,6 +199,12 @@ _SCHEMAS = {
                 "type": "boolean",
                 "description": "true when the search's time budget ran out: the answer holds"
                 " what was found by then (counts and ranking from the words looked at)",
+            },
+            "phrases_as_words": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "quoted phrases of the query that no article holds as written,"
+                " searched as their words instead (as written, with their quotes)",
             },
         },
     },

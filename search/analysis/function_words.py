@@ -22,7 +22,11 @@ CHINESE = frozenset(
     " 是 的 了 着 过 地 得 之 也 都 就 才 又 还 再 而 且 并 与 及 和 跟 同 或 或者 但 但是"
     " 因为 所以 如果 虽然 被 把 对 于 在 从 到 为 以 由 向 给 让 将 会 能 可 可以 要 应 该"
     " 这 那 此 其 这个 那个 这些 那些 这种 那种 一个 个 有 没有 没 不 已 已经 所 等 等等"
-    " 他 她 它 他们 她们 它们 我 我们 你 你们 自己 吧 啊 呀 哦".split()
+    " 他 她 它 他们 她们 它们 我 我们 你 你们 自己 吧 啊 呀 哦"
+    # single characters that are words by themselves and say nothing of a topic: time,
+    # degree and place words, verbs of saying and doing (米, 书, 人 are topics: not here)
+    " 时 约 说 较 非 最 很 更 多 少 上 下 中 里 内 后 前 起 来 去 曾 共 每 各 某 如 若 则 即"
+    " 便 却 仍 只 亦 乃 些 当 叫 称 做 作 使 令 据 按 至 比".split()
 )
 
 KOREAN = frozenset(
@@ -41,9 +45,20 @@ ENGLISH = frozenset(
 )
 
 
+# Measure words: 一 and one of them (一座, 一种, 一部) counts one thing, as 哪 and one of them
+# (哪座, 哪一部) asks which; neither names a topic.
+CHINESE_CLASSIFIERS = frozenset(
+    "个 座 种 部 位 家 条 门 名 只 件 次 本 张 幕 边 些 段 项 类 样 场 届".split()
+)
+
+
 def is_function_word(term: str, surface: str) -> bool:
     """Whether a query word (its word-view ``term``, and ``surface`` as written) is a
     question or function word."""
     if surface.isascii():
-        return surface.lower() in ENGLISH
-    return term in CHINESE or term in KOREAN
+        # WHO, IT, US written in capitals are names, not the words who, it, us.
+        return surface.lower() in ENGLISH and not (len(surface) > 1 and surface.isupper())
+    if term in CHINESE or term in KOREAN:
+        return True
+    rest = term.removeprefix("哪").removeprefix("一")
+    return rest != term and len(rest) == 1 and rest in CHINESE_CLASSIFIERS
