@@ -352,25 +352,3 @@ def similar_among(
         for head in heads:
             found[head] = [d for d in ordered if d != head]
     return found
-
-
-def folded_count(clusters: Sequence[int] | None, matches: Iterable[int]) -> int:
-    """How many of ``matches`` fold under another of them (every member of a cluster among
-    them but one): ``len(matches)`` less this is the number of stories. One pass."""
-    if clusters is None:
-        return 0
-    members = 0
-    seen: set[int] = set()
-    for docnum in matches:
-        cluster = clusters[docnum]
-        if cluster:
-            members += 1
-            seen.add(cluster)
-    return members - len(seen)
-
-
-def similar_matches(
-    clusters: Sequence[int] | None, matches: Iterable[int], docnum: int
-) -> list[int]:
-    """The other documents of ``matches`` in ``docnum``'s cluster, by document number."""
-    return similar_among(clusters, matches, [docnum])[docnum]

@@ -10,7 +10,6 @@ few candidates is walked by skipping to each candidate instead of being read who
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from whoosh.matching.wrappers import FilterMatcher
@@ -133,17 +132,6 @@ def keep_only(searcher: Searcher, query: Query, docs: set[int]) -> set[int]:
 def drop_matching(searcher: Searcher, query: Query, docs: set[int]) -> set[int]:
     """``docs`` without those matching ``query`` (exclusions)."""
     return docs - keep_only(searcher, query, docs)
-
-
-def word_counts(searcher: Searcher, words: list[Query], budget: Budget = UNLIMITED) -> Counter:
-    """For every document matching any of ``words``, how many of them it matches (of the
-    words counted before ``budget`` was spent)."""
-    counts: Counter = Counter()
-    for word in words:
-        if counts and budget.exhausted():
-            break
-        counts.update(matching_docs(searcher, word, budget))
-    return counts
 
 
 def estimate(searcher: Searcher, query: Query) -> int:

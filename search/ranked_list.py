@@ -54,13 +54,17 @@ def rarity(articles: int, having: int) -> float:
 class Matched:
     """The articles of the ranked list and which units each has."""
 
-    units: int  # how many units were looked up (all of them unless the budget ran out)
-    labels: list[str]
+    labels: list[str]  # per unit looked up (all of them unless the budget ran out)
     found: list[set[int]]  # per unit: the listed articles that have it
     counts: Counter  # per listed article: how many units it has
     docs: set[int]  # the listed articles
     weights: list[float]  # per unit: its rarity (``rarity``)
     unheld: list[Clause]  # quoted phrases (each a unit by itself) that no article holds
+
+    @property
+    def units(self) -> int:
+        """How many units were looked up."""
+        return len(self.labels)
 
     @property
     def tiered(self) -> bool:
@@ -114,7 +118,6 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
     for i in looked_up:
         counts.update(found[i])
     return Matched(
-        units=len(looked_up),
         labels=[units[i].label for i in looked_up],
         found=[found[i] for i in looked_up],
         counts=counts,

@@ -42,7 +42,7 @@ from .models import (
     StoredDocument,
 )
 from .query import LANGUAGES, BuiltQuery, QueryBuilder, as_words, parse_query
-from .ranked_list import Matched, match_units
+from .ranked_list import match_units
 from .related import related_documents
 from .scoring import top_documents
 from .store import INDEX_FAULTS, IndexStore, IndexUnavailable, open_index
@@ -124,11 +124,22 @@ class SearchService:
             unheld = []
         docs = self._narrow(opened, built, matched.docs)
         factors = matched.coordination(docs)
+        complete = {d for d in docs if matched.complete(d)}
+        first_tier = complete if matched.tiered else set()
         depth = request.page * request.size
         first = (request.page - 1) * request.size
         page = _folded_page(
             lambda n: _rank(
-                searcher, columns, built, matched, docs, factors, n, request.sort, budget
+                searcher,
+                columns,
+                built,
+                docs,
+                factors,
+                matched.counts,
+                first_tier,
+                n,
+                request.sort,
+                budget,
             ),
             columns,
             first,
@@ -146,13 +157,12 @@ class SearchService:
             hit.similar = [self._similar(searcher, d) for d in similar[entry.docnum][:MAX_SIMILAR]]
             hits.append(hit)
         suggestion = None
-        complete = sum(1 for d in docs if matched.complete(d))
-        if (complete == 0 or not hits) and not budget.exhausted():
+        if (not complete or not hits) and not budget.exhausted():
             suggestion = _suggestion(searcher, request.q, built)
         return SearchResponse(
             query=request.q,
             total=len(docs),
-            total_all_words=complete,
+            total_all_words=len(complete),
             phrases_as_words=unheld,
             page=request.page,
             size=request.size,
@@ -326,19 +336,20 @@ def _rank(
     searcher: Searcher,
     columns: Columns,
     built: BuiltQuery,
-    matched: Matched,
     docs: set[int],
     factors: dict[int, float],
+    counts: Counter,
+    first_tier: set[int],
     depth: int,
     sort: str,
     budget: Budget = UNLIMITED,
 ) -> list[tuple[int, float]]:
-    """The first ``depth`` of ``docs`` as (document number, score): by score times
-    coordination (``search.ranked_list``), those with every word first when the search is
-    short enough to be tiered (ties in index order); or newest first among those with the
-    most words, then among those with fewer (ties by score)."""
+    """The first ``depth`` of ``docs`` as (document number, score): ``first_tier`` (the
+    articles with every word of a search short enough to be tiered) by score, then the
+    others by score times their coordination (``search.ranked_list``; ties in index
+    order); or newest first among those with the most words (``counts``), then among those
+    with fewer (ties by score)."""
     if sort == "date":
-        counts = matched.counts
         chosen: set[int] = set()
         for count in sorted({counts[d] for d in docs}, reverse=True):
             if len(chosen) >= depth:
@@ -349,12 +360,10 @@ def _rank(
         published = columns.published
         key = lambda hit: (-counts[hit[0]], -published[hit[0]], -hit[1], hit[0])  # noqa: E731
         return sorted(scored, key=key)[:depth]
-    # A tiered search: the others are scored only when those with every word do not fill
-    # the ranking.
-    complete = {d for d in docs if matched.complete(d)} if matched.tiered else set()
-    ranked = top_documents(searcher, columns, built.ranking, complete, None, depth, budget)
+    # The others are scored only when the first tier does not fill the ranking.
+    ranked = top_documents(searcher, columns, built.ranking, first_tier, None, depth, budget)
     if len(ranked) < depth:
-        partial = docs - complete
+        partial = docs - first_tier
         rest = depth - len(ranked)
         ranked += top_documents(searcher, columns, built.ranking, partial, factors, rest, budget)
     return ranked

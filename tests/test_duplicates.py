@@ -23,12 +23,10 @@ from search.duplicates import (
     Clusterer,
     Signature,
     fold,
-    folded_count,
     near_duplicates,
     signature,
     signature_text,
     similar_among,
-    similar_matches,
     similarity,
 )
 from search.models import Hit, Published, Similar
@@ -296,11 +294,8 @@ def test_similar_articles_are_listed_among_the_matches():
     clusters = [0] * 12
     clusters[5] = clusters[2] = clusters[11] = clusters[3] = 1
     matches = {2, 5, 7, 11}  # 3 is in the cluster but does not match
-    assert similar_matches(clusters, matches, 5) == [2, 11]
     assert similar_among(clusters, matches, [5, 7]) == {5: [2, 11], 7: []}
-    assert similar_matches(None, matches, 5) == []
-    assert folded_count(clusters, matches) == 2  # 2 and 11 fold under 5
-    assert folded_count(None, matches) == 0
+    assert similar_among(None, matches, [5]) == {5: []}  # an index without clusters
 
 
 # A real rebuild and update
