@@ -34,6 +34,10 @@ Configurations (``--configs``, default ``bigram,search``):
   has them), queries through ``SearchService`` with a page of 100 (its maximum), the time
   budget and answer cache off so numbers do not depend on machine load. A hit is relevant
   when its id, or the id of a near-duplicate folded under it (``hit.similar``), is.
+- ``xapian``: the same with the Xapian engine (``index.engine = "xapian"``): the same
+  fields laid out by ``search.xapian_documents.build_document``, one database per build
+  process compacted into the generation (as a rebuild merges its workers' parts) with the
+  user dictionaries in its metadata, ranked through ``SearchService`` the same way.
 - ``bigram``: a Lucene-CJKAnalyzer-like character bigram analyzer written here; any-word
   query (``Or`` of ``Term`` s), Whoosh BM25F, title field_boost 2.0.
 - research baselines, the same any-word BM25F way: ``standard`` (Whoosh StandardAnalyzer),
@@ -45,8 +49,9 @@ Metrics: MRR@10, Recall@10 and Recall@100 of the first relevant document.
 Indexes are cached under /tmp/hs-quality-cache/<key>/, the key hashing the documents
 indexed (so the selection, seed and sizes), the configuration, and the sources that decide
 what is indexed (search/analysis/** less the function word lists queries alone read,
-dicts/*.txt, and for ``search`` search/schema.py, search/document.py,
-search/duplicates.py); a rerun reuses them. The known-item selections
+dicts/*.txt, and for ``search`` and ``xapian`` search/schema.py, search/document.py,
+search/duplicates.py, for ``xapian`` also search/xapian_*.py, search/engine.py and the
+Xapian version); a rerun reuses them. The known-item selections
 are cached there too. Builds run in ``--jobs`` forked processes (an index of 4,000 or more
 documents in one segment per process) and print a line per 5,000 documents or 30 s.
 
@@ -118,6 +123,7 @@ WRITER_LIMIT_MB = 256
 PROGRESS_DOCS = 5000
 PROGRESS_SECONDS = 30.0
 SEARCH_ROW = "hansearch search path"
+XAPIAN_ROW = "hansearch search path, xapian"
 
 
 # --- Baseline: character bigrams like Lucene's CJKAnalyzer (independent of hansearch) ---
@@ -350,10 +356,20 @@ class Config:
     # Rows reported for this index: row name -> query-time boost per view (same order).
     rows: dict[str, tuple[float, ...]]
     code: str = ""  # what decides its index besides the documents (hashed into the key)
+    engine: str = "whoosh"  # what writes and searches its index: "xapian" only for the product
 
     @property
     def is_product(self) -> bool:
-        return self.name == "search"
+        """Built as a rebuild writes a generation and ranked through SearchService."""
+        return self.name in ("search", "xapian")
+
+
+# What decides a product index besides the analysis: how documents become fields.
+PRODUCT_SOURCES = ["search/schema.py", "search/document.py", "search/duplicates.py"]
+# And for the Xapian engine: how fields become a Xapian document, and how it is searched
+# (the engine's scoring lives in its code, not in the index, but a cached index built
+# before a change of layout must not be searched by the new code).
+XAPIAN_SOURCES = ["search/xapian_*.py", "search/engine.py"]
 
 
 def build_configs(names: list[str], char_weights: tuple[float, ...], repo: Path) -> list[Config]:
@@ -394,16 +410,33 @@ def build_configs(names: list[str], char_weights: tuple[float, ...], repo: Path)
             "search",
             [View(word_analyzer(dictionaries), words), View(char_analyzer(), chars)],
             {SEARCH_ROW: ()},
-            analysis
-            + source_digest(
-                repo, ["search/schema.py", "search/document.py", "search/duplicates.py"]
-            ),
+            analysis + source_digest(repo, PRODUCT_SOURCES),
+        ),
+        # The same documents and questions with the Xapian engine behind SearchService.
+        "xapian": lambda: Config(
+            "xapian",
+            [View(word_analyzer(dictionaries), words), View(char_analyzer(), chars)],
+            {XAPIAN_ROW: ()},
+            analysis + source_digest(repo, PRODUCT_SOURCES + XAPIAN_SOURCES) + xapian_version(repo),
+            engine="xapian",
         ),
     }
     unknown = [n for n in names if n not in makers]
     if unknown:
         sys.exit(f"unknown config(s) {unknown}; choose from {list(makers)}")
     return [makers[n]() for n in names]
+
+
+def xapian_version(repo: Path) -> str:
+    """The Xapian library's version (its database format and compaction), or an exit with
+    the reason when this checkout or this Python cannot build a Xapian index."""
+    if not (repo / "search" / "xapian_documents.py").is_file():
+        sys.exit(f"quality.py: {repo} has no Xapian engine (search/xapian_documents.py)")
+    try:
+        import xapian
+    except ImportError:
+        sys.exit("quality.py: the xapian config needs Xapian: pip install 'hansearch[xapian]'")
+    return xapian.version_string()
 
 
 def user_dictionaries(repo: Path):
@@ -501,7 +534,8 @@ _COLLECTIONS: dict[str, Collection] = {}
 _SETS: dict[str, QuestionSet] = {}
 _JOBS: dict[str, IndexJob] = {}
 _FIELDS: dict[str, list[dict]] = {}  # job name -> the field values of each document
-_WRITE_DIRS: dict[str, Path] = {}  # job name -> the Whoosh index folder the shards write
+_WRITE_DIRS: dict[str, Path] = {}  # job name -> the index folder the shards write (or merge into)
+_DICTIONARIES: dict[str, object] = {}  # job name -> the user dictionaries of a Xapian index
 
 
 def plan_index(config: Config, collection: Collection, jobs: int) -> IndexJob:
@@ -525,7 +559,13 @@ def prepare_index(job: IndexJob, config: Config, collection: Collection, repo: P
         from search.store import IndexStore
 
         generation = IndexStore(job.partial).new_generation()
-        index.create_in(str(generation), build_schema(user_dictionaries(repo)))
+        if config.engine == "xapian":
+            from indexer.writers import create
+
+            create(generation, "xapian", user_dictionaries(repo))
+            _DICTIONARIES[job.name] = user_dictionaries(repo)
+        else:
+            index.create_in(str(generation), build_schema(user_dictionaries(repo)))
         _WRITE_DIRS[job.name] = generation
         _FIELDS[job.name] = product_fields(collection.docs, job.name)
         return
@@ -580,30 +620,51 @@ def product_fields(docs: list[Document], label: str) -> list[dict]:
     return fields
 
 
+class WhooshPart:
+    """One shard of a Whoosh index: a segment of its own (as a rebuild's workers write
+    them), which ``finish_index`` commits with the others."""
+
+    def __init__(self, job_name: str, shard: int) -> None:
+        ix = index.open_dir(str(_WRITE_DIRS[job_name]))
+        self._writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+
+    def add(self, values: dict) -> None:
+        self._writer.add_document(**values)
+
+    def finish(self) -> object:
+        """The segment; None when the shard was empty."""
+        if self._writer.docnum:
+            return self._writer._finalize_segment()
+        self._writer.cancel()
+        return None
+
+
 def write_shard(job_name: str, shard: int) -> tuple[str, object, float, float]:
-    """Writes one contiguous share of a job's documents as one segment (as a rebuild's
-    workers do); returns the segment for the parent to commit, the CPU seconds it took and
-    when it started (epoch seconds)."""
+    """Writes one contiguous share of a job's documents as one part (a segment, or a Xapian
+    database, as a rebuild's workers do); returns the part for the parent to commit, the CPU
+    seconds it took and when it started (epoch seconds)."""
     began, started, cpu = time.time(), time.perf_counter(), time.process_time()
     job, fields = _JOBS[job_name], _FIELDS[job_name]
     if job.built.exists():  # another run built it meanwhile
         return job_name, None, 0.0, began
     part = fields[len(fields) * shard // job.shards : len(fields) * (shard + 1) // job.shards]
-    writer = SegmentWriter(
-        index.open_dir(str(_WRITE_DIRS[job_name])), _lk=False, limitmb=WRITER_LIMIT_MB
-    )
+    if _CONFIGS[job.config].engine == "xapian":
+        from indexer.writers import PartWriter  # as a rebuild's workers write their parts
+
+        writer = PartWriter(_WRITE_DIRS[job_name], shard, _DICTIONARIES[job_name])
+        finishing = "committing the database"
+    else:
+        writer, finishing = WhooshPart(job_name, shard), "sorting and writing the segment"
     label = f"[build {job_name} {shard + 1}/{job.shards}]"
     last = started
     for number, values in enumerate(part, 1):
-        writer.add_document(**values)
+        writer.add(values)
         now = time.perf_counter()
         if number % PROGRESS_DOCS == 0 or now - last >= PROGRESS_SECONDS:
             last = now
             print(f"{label} {number:,}/{len(part):,} documents, {now - started:.0f} s", flush=True)
-    with heartbeat(f"{label} sorting and writing the segment"):
-        segment = writer._finalize_segment() if writer.docnum else None
-    if segment is None:
-        writer.cancel()
+    with heartbeat(f"{label} {finishing}"):
+        segment = writer.finish()
     print(
         f"{label} written: {len(part):,} documents in {time.perf_counter() - started:.0f} s",
         flush=True,
@@ -630,8 +691,8 @@ def heartbeat(label: str) -> Iterator[None]:
         thread.join()
 
 
-def finish_index(job: IndexJob, segments: list, is_product: bool) -> None:
-    """Commits the shards' segments, switches the generation in, moves it into the cache;
+def finish_index(job: IndexJob, parts: list, config: Config) -> None:
+    """Commits the shards' parts, switches the generation in, moves it into the cache;
     or, when another run put the index there meanwhile, drops this build and uses that."""
     if job.built.exists():
         shutil.rmtree(job.partial, ignore_errors=True)
@@ -639,18 +700,18 @@ def finish_index(job: IndexJob, segments: list, is_product: bool) -> None:
         job.build_s = json.loads(job.built.read_text())["build_s"]
         return
     directory = _WRITE_DIRS[job.name]
-    ix = index.open_dir(str(directory))
-    writer = ix.writer()
-    try:  # as a rebuild commits its workers' segments
-        existing = writer._merge_segments(None, False, False)
-        writer._close_segment()
-        writer._commit_toc(existing + [s for s in segments if s is not None])
-    finally:
-        writer._finish()
-    found = index.open_dir(str(directory)).doc_count()
+    written = [p for p in parts if p is not None]
+    if config.engine == "xapian":
+        from indexer.writers import commit, document_count
+
+        with heartbeat(f"[build {job.name}] merging {len(written)} database(s)"):
+            commit(directory, written, _DICTIONARIES[job.name])  # as a rebuild does
+        found = document_count(directory)
+    else:
+        found = commit_whoosh_segments(directory, written)
     if found != job.docs:
         raise RuntimeError(f"{job.name}: index holds {found} documents, expected {job.docs}")
-    if is_product:
+    if config.is_product:
         from search.store import IndexStore
 
         IndexStore(job.partial).switch_to(directory)
@@ -658,6 +719,19 @@ def finish_index(job: IndexJob, segments: list, is_product: bool) -> None:
     job.partial.rename(job.directory)
     built = {"build_s": round(job.build_s, 1), "docs": job.docs, "config": job.config}
     job.built.write_text(json.dumps({**built, "collection": job.collection}))
+
+
+def commit_whoosh_segments(directory: Path, segments: list) -> int:
+    """Makes the shards' segments the index, as a rebuild commits its workers' segments;
+    returns the documents it holds."""
+    writer = index.open_dir(str(directory)).writer()
+    try:
+        existing = writer._merge_segments(None, False, False)
+        writer._close_segment()
+        writer._commit_toc(existing + segments)
+    finally:
+        writer._finish()
+    return index.open_dir(str(directory)).doc_count()
 
 
 # --- Searching ---
@@ -833,7 +907,7 @@ def build_indexes(pool: ProcessPoolExecutor, to_build: list[IndexJob]) -> None:
         began[name].append(shard_began)
         job.build_s += seconds
         if len(segments[name]) == job.shards:
-            finish_index(job, segments[name], _CONFIGS[job.config].is_product)
+            finish_index(job, segments[name], _CONFIGS[job.config])
             job.wall_s = time.time() - min(began[name])
             print(
                 f"[build {name}] done: {job.docs:,} documents, {job.build_s:.0f} CPU s", flush=True
@@ -984,8 +1058,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--configs",
         default="bigram,search",
-        help="comma-separated: bigram, search, standard, hansearch-words, hansearch-chars,"
-        " hansearch",
+        help="comma-separated: bigram, search, xapian, standard, hansearch-words,"
+        " hansearch-chars, hansearch",
     )
     parser.add_argument(
         "--char-weights",

@@ -47,14 +47,16 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from indexer.build import WRITER_LIMIT_MB, read_options, worker_count
+from indexer.build import read_options, worker_count
 from indexer.formats.jsonl import sniff as looks_like_jsonl
 from indexer.furniture import learn_furniture, without_furniture
 from indexer.skip import Skip
 from indexer.units import plan_units, read_unit
+from indexer.writers import WRITER_LIMIT_MB
 from search.analysis import char_analyzer, load_user_dictionaries, word_analyzer
 from search.config import load_settings
 from search.document import Document
+from search.engine import engine_of
 from search.schema import build_schema, document_fields
 from search.store import IndexStore
 
@@ -118,7 +120,9 @@ def make_subset(corpus: Path, limit: int, target: Path) -> dict[str, int]:
     return counts
 
 
-def write_config(folder: Path, corpus: Path, index: Path, workers: int) -> Path:
+def write_config(
+    folder: Path, corpus: Path, index: Path, workers: int, engine: str = "whoosh"
+) -> Path:
     def quoted(path: Path) -> str:
         return json.dumps(str(path))  # a TOML basic string
 
@@ -127,7 +131,7 @@ def write_config(folder: Path, corpus: Path, index: Path, workers: int) -> Path:
     config.write_text(
         "# Written by bench/rebuild.py\n"
         f"[corpus]\npaths = [{paths}]\n\n"
-        f"[index]\npath = {quoted(index)}\nworkers = {workers}\n\n"
+        f"[index]\npath = {quoted(index)}\nworkers = {workers}\nengine = {quoted(engine)}\n\n"
         f"[analysis]\nchinese_dictionary = {quoted(REPO / 'dicts' / 'zh_user.txt')}\n"
         f"korean_dictionary = {quoted(REPO / 'dicts' / 'ko_user.txt')}\n",
         encoding="utf-8",
@@ -575,9 +579,11 @@ def phase_b(config: Path, index: Path) -> dict:
     run = run_hansearch(config, "rebuild")
     report = parse_build_report(run["stdout"])
     generation = IndexStore(index).current_path()
-    ix = whoosh_index.open_dir(str(generation))
-    segments = len(ix._segments())
-    ix.close()
+    segments = 1
+    if engine_of(generation) == "whoosh":
+        ix = whoosh_index.open_dir(str(generation))
+        segments = len(ix._segments())
+        ix.close()
     furniture_path = generation / "furniture.json"
     furniture = json.loads(furniture_path.read_text("utf-8")) if furniture_path.exists() else {}
     seen = run["memory"]["workers_seen_s"]
@@ -912,6 +918,7 @@ def main() -> int:
     parser.add_argument("--skip-floor", action="store_true", help="skip phase A")
     parser.add_argument("--skip-update", action="store_true", help="no 'hansearch update' after")
     parser.add_argument("--workers", type=int, default=0, help="index.workers (0: one per core)")
+    parser.add_argument("--engine", choices=("whoosh", "xapian"), default="whoosh")
     parser.add_argument(
         "--profile-docs",
         type=int,
@@ -931,7 +938,7 @@ def main() -> int:
         if args.limit_files:
             subset = make_subset(corpus, args.limit_files, scratch / "corpus")
             corpus = scratch / "corpus"
-        config = write_config(scratch, corpus, args.index.resolve(), args.workers)
+        config = write_config(scratch, corpus, args.index.resolve(), args.workers, args.engine)
         if args.profile_docs:
             result = profile_worker(config, args.profile_docs, RESULTS / "rebuild_profile.txt")
             print_profile(result)

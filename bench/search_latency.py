@@ -40,6 +40,10 @@ answers cut short by it counted per stage):
 --rounds N runs every query N times per stage (each round after the last) and pools them;
 --no-whoosh leaves out the three plain Whoosh stages (on long queries most of the time).
 
+--baseline-config FILE: the same, this checkout on the index of FILE beside --config's (the
+other engine: --config the Xapian one, --baseline-config the Whoosh one, --queries-from the
+Whoosh one, since queries are made by reading a Whoosh index).
+
 --baseline DIR: the same queries (made once, by this checkout) measured with the `search`
 package of another checkout (e.g. a git worktree of the last commit; it is only read):
 each tree in a process of its own (PYTHONPATH=the tree, this script's measuring code; the
@@ -438,10 +442,13 @@ def compare(
     budget_ms: int | None,
     rounds: int,
     whoosh: bool = True,
+    baseline_config: Path | None = None,
 ) -> dict:
-    """Both trees on the same queries, ``rounds`` processes each, alternating which goes
-    first; per group and stage both summaries and new/old."""
+    """Both trees (or this tree on both configs) on the same queries, ``rounds``
+    processes each, alternating which goes first; per group and stage both summaries and
+    new/old."""
     trees = {"new": REPOSITORY, "old": baseline.resolve()}
+    configs = {"new": config.resolve(), "old": (baseline_config or config).resolve()}
     names = STAGES if whoosh else STAGES[len(WHOOSH_STAGES) :]
     runs: dict[str, dict] = {
         side: {
@@ -460,7 +467,7 @@ def compare(
                 output = Path(scratch) / f"{side}-{number}.json"
                 command = [
                     *(sys.executable, str(Path(__file__).resolve())),
-                    *("--config", str(config.resolve()), "--measure", str(queries_file)),
+                    *("--config", str(configs[side]), "--measure", str(queries_file)),
                     *("--output", str(output)),
                 ]
                 if budget_ms is not None:
@@ -477,10 +484,18 @@ def compare(
                     for stage in names:
                         runs[side][group]["stages"][stage] += got["stages"][stage]
                         runs[side][group]["timed_out"][stage] += got["timed_out"][stage]
-    report: dict = {"packages": packages, "rounds": rounds, "groups": {}}
+    report: dict = {
+        "packages": packages,
+        "configs": {side: str(path) for side, path in configs.items()},
+        "rounds": rounds,
+        "groups": {},
+    }
     for group in groups:
         new, old = runs["new"][group], runs["old"][group]
-        print(f"\n{group}: new {packages['new']} / old {packages['old']}, {rounds} round(s)")
+        print(
+            f"\n{group}: new {packages['new']} ({configs['new'].name}) / old {packages['old']}"
+            f" ({configs['old'].name}), {rounds} round(s)"
+        )
         print(
             f"{'stage':<14} {'median new':>10} {'old':>8} {'new/old':>8}"
             f" {'p95 new':>9} {'old':>8} {'new/old':>8}  cut new/old"
@@ -775,6 +790,18 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, metavar="DIR", help="also measure the search package of DIR"
     )
+    parser.add_argument(
+        "--baseline-config",
+        type=Path,
+        metavar="FILE",
+        help="also measure this checkout on the index of FILE (another engine, say)",
+    )
+    parser.add_argument(
+        "--queries-from",
+        type=Path,
+        metavar="FILE",
+        help="make the queries from the index of FILE (default: --config's; a Whoosh one)",
+    )
     parser.add_argument("--load", action="store_true", help="also load-test the HTTP server")
     parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency level")
     parser.add_argument("--output", type=Path, default=RESULTS / "search_latency.json")
@@ -784,8 +811,8 @@ def main() -> None:
         whoosh = not args.no_whoosh
         measure(args.config, args.measure, args.output, args.budget_ms, args.rounds, whoosh)
         return
-    if args.baseline and args.load:
-        parser.error("--load measures this checkout only: run it without --baseline")
+    if (args.baseline or args.baseline_config) and args.load:
+        parser.error("--load measures one checkout and index: run it without --baseline")
     if args.baseline and not (args.baseline / "search" / "__init__.py").is_file():
         parser.error(f"{args.baseline} has no search package")
 
@@ -802,8 +829,9 @@ def main() -> None:
         "rounds": args.rounds,
         "groups": {},
     }
+    source = SearchService(load_settings(args.queries_from)) if args.queries_from else service
     for name in names:
-        queries = make_queries(service, name, args.queries, args.seed, args.questions_dir)
+        queries = make_queries(source, name, args.queries, args.seed, args.questions_dir)
         with service._using() as opened:
             described = describe(opened.builder, queries)
         groups[name], words[name] = queries, described["words"]
@@ -816,16 +844,17 @@ def main() -> None:
             flush=True,
         )
 
-    if args.baseline:
-        del service  # the two trees are measured in processes of their own
+    if args.baseline or args.baseline_config:
+        del service, source  # the two sides are measured in processes of their own
         report["baseline"] = compare(
             args.config,
-            args.baseline,
+            args.baseline or REPOSITORY,
             groups,
             words,
             args.budget_ms,
             args.rounds,
             not args.no_whoosh,
+            args.baseline_config,
         )
     else:
         for name, queries in groups.items():
@@ -843,7 +872,7 @@ def main() -> None:
             )
             print(f"\nquestions / titles, median of +highlights: {ratio:.1f}x")
         if args.load:
-            expensive = expensive_query(service)
+            expensive = expensive_query(source)
             print(f"\nthe most expensive query: {len(expensive)} characters: {expensive[:60]}…")
             for name, queries in groups.items():
                 print(f"HTTP load (hansearch serve), {name}:")

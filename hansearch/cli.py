@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.build import BuildError, BuildReport, rebuild, update
+from indexer.shards import Shard
 from search.analysis import char_analyzer, load_user_dictionaries, word_analyzer
 from search.analysis.dictionaries import DictionaryError
 from search.config import ConfigError, Settings, load_settings
@@ -20,6 +21,7 @@ from search.models import MAX_PAGE_SIZE, SearchError, SearchRequest, response_to
 from search.searcher import SearchService
 from search.stats import index_stats
 from search.store import INDEX_FAULTS, IndexBusy, IndexNotFound, IndexStore, IndexUnavailable
+from search.xapian_shards import XAPIAN_FAULTS
 
 SHOWN_SKIPS = 20
 _MARK = re.compile(r"(</?mark>)")
@@ -77,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="switch in the new index even if it holds far fewer documents than the serving one",
     )
+    shrink.add_argument(
+        "--shard",
+        type=_shard,
+        help="build only the I-th of N parts of the archive, as in 2/4 (Xapian shards)",
+    )
     commands.add_parser(
         "rebuild",
         parents=[config, shrink],
@@ -113,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: server.port)")
     serve.set_defaults(run=_serve)
     return parser
+
+
+def _shard(value: str) -> Shard:
+    try:
+        return Shard.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _limit(value: str) -> int:
@@ -188,12 +202,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    _print_report("rebuild", rebuild(settings, allow_shrink=args.allow_shrink), settings)
+    report = rebuild(settings, allow_shrink=args.allow_shrink, shard=args.shard)
+    _print_report("rebuild", report, settings)
     return 0
 
 
 def _update(settings: Settings, args: argparse.Namespace) -> int:
-    _print_report("update", update(settings, allow_shrink=args.allow_shrink), settings)
+    report = update(settings, allow_shrink=args.allow_shrink, shard=args.shard)
+    _print_report("update", report, settings)
     return 0
 
 
@@ -261,8 +277,8 @@ def _print_skips(report: BuildReport) -> None:
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
     store = IndexStore(settings.index.path)
     try:
-        stats = index_stats(store.open_current())
-    except INDEX_FAULTS as error:
+        stats = index_stats(store.current_path())
+    except (*INDEX_FAULTS, *XAPIAN_FAULTS) as error:
         raise IndexUnavailable(f"the index cannot be read: {error!r}") from None
     print(f"generation {store.current_name()}: {stats.documents:,} documents")
     for title, counter in (

@@ -16,29 +16,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
-
-from search.analysis import load_user_dictionaries
-from search.columns import duplicate_signatures
+from search.analysis import UserDictionaries, load_user_dictionaries
 from search.config import ConfigError, Settings
 from search.document import Document
 from search.duplicates import Clusterer, Signature, signature
+from search.engine import engine_of
 from search.integrity import check_generation, has_checksums, record_checksums
-from search.schema import build_schema, document_fields
-from search.store import INDEX_FAULTS, IndexNotFound, IndexStore, IndexUnavailable, open_index
+from search.schema import document_fields
+from search.store import INDEX_FAULTS, IndexNotFound, IndexStore, IndexUnavailable
+from search.xapian_shards import XAPIAN_FAULTS
 
 from .formats.base import FormatOptions, JsonlFields
 from .furniture import Furniture, learn_furniture, load_furniture, save_furniture, without_furniture
 from .manifest import MANIFEST, FileEntry, Manifest
 from .progress import Progress, phase
 from .reader import ReadOptions
+from .shards import SHARD_FILE, Shard, check_shard, shard_of
 from .skip import Notice, Skip
 from .sources import SourceFile
 from .units import Plan, corpus_files, file_units, plan_units, read_unit
-
-# Memory a worker's Whoosh writer may buffer before it spills sorted runs to disk.
-WRITER_LIMIT_MB = 256
+from .writers import (
+    Changes,
+    PartWriter,
+    commit,
+    copy_generation,
+    create,
+    document_count,
+    kept_clusters,
+    stored_copies,
+)
 
 
 class BuildError(RuntimeError):
@@ -74,14 +80,20 @@ def read_options(settings: Settings) -> ReadOptions:
 
 
 def rebuild(
-    settings: Settings, stream: TextIO | None = None, *, allow_shrink: bool = False
+    settings: Settings,
+    stream: TextIO | None = None,
+    *,
+    allow_shrink: bool = False,
+    shard: Shard | None = None,
 ) -> BuildReport:
-    """A complete new generation from every corpus file, switched in when verified.
+    """A complete new generation from every corpus file, switched in when verified,
+    written by ``index.engine``; with ``shard``, only the articles of that shard.
 
     Refused (ShrinkRefused) when it would hold fewer than ``index.keep_at_least`` of the
     serving generation's documents, unless ``allow_shrink``."""
     started = time.monotonic()
     check_corpus_paths(settings)
+    check_shard(settings.index.engine, shard, None)
     store = IndexStore(settings.index.path)
     with store.write_lock():
         store.remove_old_generations(keep_previous=store.previous_name())
@@ -89,11 +101,13 @@ def rebuild(
         generation = store.new_generation()
         report = BuildReport(generation.name)
         try:
+            if shard is not None:
+                (generation / SHARD_FILE).write_text(f"{shard}\n", "utf-8")
             analysis = settings.analysis
             dictionaries = load_user_dictionaries(
                 analysis.chinese_dictionary, analysis.korean_dictionary
             )
-            whoosh_index.create_in(str(generation), build_schema(dictionaries))
+            create(generation, settings.index.engine, dictionaries)
             options = read_options(settings)
             with phase("finding the corpus files", stream):
                 plan = plan_units(settings.corpus.paths, options)
@@ -102,7 +116,9 @@ def rebuild(
             with phase("learning each source's repeated lines", stream):
                 furniture = learn_furniture(plan, options, worker_count(settings))
             save_furniture(generation, furniture)
-            manifest = _run_workers(generation, plan, options, furniture, settings, report, stream)
+            manifest = _run_workers(
+                generation, plan, options, furniture, settings, report, stream, dictionaries, shard
+            )
             with phase("dropping repeated articles and verifying", stream):
                 report.duplicates = _drop_duplicates(generation, manifest)
                 report.indexed = (
@@ -124,7 +140,11 @@ def rebuild(
 
 
 def update(
-    settings: Settings, stream: TextIO | None = None, *, allow_shrink: bool = False
+    settings: Settings,
+    stream: TextIO | None = None,
+    *,
+    allow_shrink: bool = False,
+    shard: Shard | None = None,
 ) -> BuildReport:
     """Add new files, re-index changed ones (by content hash), remove what is gone.
 
@@ -135,8 +155,12 @@ def update(
     started = time.monotonic()
     check_corpus_paths(settings)
     store = IndexStore(settings.index.path)
-    if store.current_name() is None:
-        report = rebuild(settings, stream, allow_shrink=allow_shrink)
+    current_name = store.current_name()
+    if current_name is not None:
+        shard = check_shard(settings.index.engine, shard, shard_of(store.current_path()))
+    if current_name is None or engine_of(store.current_path()) != settings.index.engine:
+        # No index yet, or one written by the other engine: a whole new one.
+        report = rebuild(settings, stream, allow_shrink=allow_shrink, shard=shard)
         report.added = report.indexed
         return report
     with store.write_lock():
@@ -149,7 +173,7 @@ def update(
         furniture = load_furniture(current)
         report = BuildReport(current.name)
         with phase("finding new and changed files", stream):
-            new, documents = _read_changes(settings, old, furniture, report)
+            new, documents = _read_changes(settings, old, furniture, report, shard)
         old_winners, new_winners = old.winners(), new.winners()
         report.indexed = len(new_winners)
         if old_winners == new_winners:
@@ -164,7 +188,7 @@ def update(
         generation = store.new_generation()
         report.generation = generation.name
         try:
-            _link_files(current, generation)
+            copy_generation(current, generation, skip={MANIFEST})
             with phase(f"indexing {len(documents):,} new or changed articles", stream):
                 _apply_changes(generation, old, new, documents, settings, report)
                 _verify(generation, report.indexed)
@@ -195,8 +219,8 @@ def _serving_documents(store: IndexStore) -> int | None:
     """How many documents the serving generation holds; None when there is none or it
     cannot be read (a rebuild is the way out of both)."""
     try:
-        return open_index(store.current_path()).doc_count()
-    except (IndexNotFound, IndexUnavailable, *INDEX_FAULTS):
+        return document_count(store.current_path())
+    except (IndexNotFound, IndexUnavailable, *INDEX_FAULTS, *XAPIAN_FAULTS):
         return None
 
 
@@ -218,19 +242,12 @@ def _entries(manifest: Manifest) -> dict[str, tuple[int, int]]:
     return {rel: (e.size, e.mtime_ns) for rel, e in manifest.files.items()}
 
 
-def _link_files(source: Path, target: Path) -> None:
-    """Share the serving generation's files: Whoosh only ever adds and deletes files, and
-    the manifest is replaced, never rewritten, so the serving generation stays intact."""
-    for path in source.iterdir():
-        if path.is_file() and not path.name.upper().endswith("LOCK") and path.name != MANIFEST:
-            os.link(path, target / path.name)
-
-
 def worker_count(settings: Settings) -> int:
     return settings.index.workers or os.cpu_count() or 1
 
 
-# Rebuild: workers read, clean, analyse and write one Whoosh segment each.
+# Rebuild: workers read, clean, analyse and write one part each (a Whoosh segment or a
+# Xapian database).
 
 
 def _run_workers(
@@ -241,6 +258,8 @@ def _run_workers(
     settings: Settings,
     report: BuildReport,
     stream: TextIO | None,
+    dictionaries: UserDictionaries,
+    shard: Shard | None,
 ) -> Manifest:
     # spawn, not fork: each worker builds its own Kiwi (a Kiwi crossing a fork hangs).
     context = multiprocessing.get_context("spawn")
@@ -255,7 +274,17 @@ def _run_workers(
     processes = [
         context.Process(
             target=_worker,
-            args=(str(generation), options, furniture, tasks, results, worker, clusters[worker]),
+            args=(
+                str(generation),
+                options,
+                furniture,
+                tasks,
+                results,
+                worker,
+                clusters[worker],
+                dictionaries,
+                shard,
+            ),
             daemon=True,
         )
         for worker in range(workers)
@@ -316,7 +345,7 @@ def _run_workers(
             if process.is_alive():
                 process.terminate()
                 process.join()
-    _commit_segments(generation, segments)
+    commit(generation, segments, dictionaries)
     return _manifest(plan, by_unit)
 
 
@@ -328,12 +357,13 @@ def _worker(
     results,
     worker: int,
     clusters,
+    dictionaries: UserDictionaries,
+    shard: Shard | None,
 ) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     try:
-        ix = open_index(Path(generation))
-        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+        writer = PartWriter(Path(generation), worker, dictionaries)
         while (task := tasks.get()) is not None:
             number, unit = task
             docs: dict[str, list[tuple[str, str]]] = {}
@@ -346,7 +376,7 @@ def _worker(
                     skips.append(item)
                 elif isinstance(item, Notice):
                     notices.append(item)
-                else:
+                elif shard is None or shard.holds(item.id):
                     read.append((rel, without_furniture(item, furniture)))
             # Signatures here, on every core; their clusters from the parent, which takes
             # the units in order (this one's turn comes once the units before it are read).
@@ -354,16 +384,11 @@ def _worker(
             results.put(("signatures", number, worker, signatures))
             assigned = clusters.get()
             for (rel, item), sig, cluster in zip(read, signatures, assigned, strict=True):
-                writer.add_document(**document_fields(item, sig, cluster))
+                writer.add(document_fields(item, sig, cluster))
                 docs.setdefault(rel, []).append((item.id, item.content_hash))
                 text_bytes += len(item.title.encode()) + len(item.body.encode())
             results.put(("unit", number, docs, skips, notices, text_bytes))
-        if writer.docnum:
-            segment = writer._finalize_segment()
-        else:
-            writer.cancel()
-            segment = None
-        results.put(("done", segment))
+        results.put(("done", writer.finish()))
     except BaseException as error:
         results.put(("error", f"{type(error).__name__}: {error}"))
 
@@ -375,18 +400,6 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _commit_segments(generation: Path, segments: list) -> None:
-    """Make the workers' segments the index, as Whoosh's own multi-segment writer does."""
-    ix = open_index(generation)
-    writer = ix.writer()
-    try:
-        existing = writer._merge_segments(None, False, False)
-        writer._close_segment()
-        writer._commit_toc(existing + segments)
-    finally:
-        writer._finish()
 
 
 def _manifest(plan: Plan, by_unit: dict[int, dict[str, list[tuple[str, str]]]]) -> Manifest:
@@ -405,36 +418,29 @@ def _drop_duplicates(generation: Path, manifest: Manifest) -> int:
     repeated = len(winners) != sum(len(e.docs) for e in manifest.files.values())
     if not repeated:
         return 0
-    ix = open_index(generation)
-    writer = ix.writer()
-    dropped = 0
+    losers = []
+    for doc_id, copies in stored_copies(generation):
+        rel, content_hash = winners[doc_id]
+        kept = False
+        for handle, stored in copies:
+            wins = stored.get("path") == rel and stored.get("content_hash") == content_hash
+            if wins and not kept:
+                kept = True
+            else:
+                losers.append(handle)
+    changes = Changes(generation)
     try:
-        with ix.searcher() as searcher:
-            reader = searcher.reader()
-            for term, info in reader.iter_field("id"):
-                if info.doc_frequency() < 2:
-                    continue
-                doc_id = term.decode() if isinstance(term, bytes) else term
-                rel, content_hash = winners[doc_id]
-                kept = False
-                for docnum in reader.postings("id", doc_id).all_ids():
-                    stored = reader.stored_fields(docnum)
-                    wins = stored.get("path") == rel and stored.get("content_hash") == content_hash
-                    if wins and not kept:
-                        kept = True
-                    else:
-                        writer.delete_document(docnum)
-                        dropped += 1
-        writer.commit(merge=False)
+        for handle in losers:
+            changes.delete_number(handle)
+        changes.commit(merge=False)
     except BaseException:
-        writer.cancel()
+        changes.cancel()
         raise
-    return dropped
+    return len(losers)
 
 
 def _verify(generation: Path, expected: int) -> None:
-    ix = open_index(generation)
-    found = ix.doc_count()
+    found = document_count(generation)
     if found != expected:
         raise BuildError(f"new index holds {found} documents, expected {expected}")
 
@@ -447,9 +453,14 @@ def _mtime_ns(file: SourceFile) -> int:
 
 
 def _read_changes(
-    settings: Settings, old: Manifest, furniture: Furniture, report: BuildReport
+    settings: Settings,
+    old: Manifest,
+    furniture: Furniture,
+    report: BuildReport,
+    shard: Shard | None,
 ) -> tuple[Manifest, dict[tuple[str, str], Document]]:
-    """The manifest of the corpus as it is now, and the Documents the update must write."""
+    """The manifest of the corpus as it is now (of ``shard``'s articles only, when given),
+    and the Documents the update must write."""
     options = read_options(settings)
     new = Manifest()
     files: dict[str, SourceFile] = {}
@@ -468,7 +479,7 @@ def _read_changes(
             changed.append(entry.rel)
     documents: dict[tuple[str, str], Document] = {}
     for rel in changed:
-        for item in _read_whole_file(files[rel], options):
+        for item in _read_whole_file(files[rel], options, shard):
             if isinstance(item, Skip):
                 report.skipped.append(item)
             elif isinstance(item, Notice):
@@ -486,16 +497,17 @@ def _read_changes(
         if old_winners.get(doc_id) != (rel, content_hash) and (rel, doc_id) not in documents
     }
     for rel in sorted(unread):
-        for item in _read_whole_file(files[rel], options):
+        for item in _read_whole_file(files[rel], options, shard):
             if isinstance(item, Document):
                 documents.setdefault((rel, item.id), without_furniture(item, furniture))
     return new, documents
 
 
-def _read_whole_file(file: SourceFile, options: ReadOptions):
+def _read_whole_file(file: SourceFile, options: ReadOptions, shard: Shard | None):
     for unit in file_units(file):
         for _, item in read_unit(unit, options):
-            yield item
+            if not isinstance(item, Document) or shard is None or shard.holds(item.id):
+                yield item
 
 
 def _apply_changes(
@@ -507,13 +519,12 @@ def _apply_changes(
     report: BuildReport,
 ) -> None:
     old_winners, new_winners = old.winners(), new.winners()
-    ix = open_index(generation)
     leaving = {i for i, before in old_winners.items() if new_winners.get(i) != before}
-    clusterer = _kept_clusters(ix, leaving)
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    clusterer = kept_clusters(generation, leaving)
+    changes = Changes(generation)
     try:
         for doc_id in old_winners.keys() - new_winners.keys():
-            writer.delete_by_term("id", doc_id)
+            changes.delete(doc_id)
             report.removed += 1
         for doc_id, (rel, content_hash) in new_winners.items():
             before = old_winners.get(doc_id)
@@ -525,28 +536,12 @@ def _apply_changes(
             else:
                 sig = signature(doc.title, doc.body, doc.published, doc.source)
                 fields = document_fields(doc, sig, clusterer.assign(sig))
-            writer.update_document(**fields)
+            changes.put(fields)
             if before is None:
                 report.added += 1
             else:
                 report.replaced += 1
-        writer.commit()
+        changes.commit()
     except BaseException:
-        writer.cancel()
+        changes.cancel()
         raise
-
-
-def _kept_clusters(ix, leaving: set[str]) -> Clusterer | None:
-    """A Clusterer holding the near-duplicate clusters of the articles an update keeps (all
-    but those of ``leaving`` ids), so new articles join them; None when the index has no
-    clusters (built before them)."""
-    with ix.searcher() as searcher:
-        reader = searcher.reader()
-        if "cluster" not in reader.schema:
-            return None
-        gone = {d for doc_id in leaving for d in searcher.document_numbers(id=doc_id)}
-        clusterer = Clusterer()
-        for docnum, sig, cluster in duplicate_signatures(reader):
-            if docnum not in gone:
-                clusterer.seed(sig, cluster)
-    return clusterer

@@ -11,6 +11,7 @@ from typing import Any
 
 ENV_PREFIX = "HANSEARCH_"
 DEFAULT_CONFIG = Path("config.toml")
+ENGINES = ("whoosh", "xapian")
 
 
 class ConfigError(ValueError):
@@ -43,14 +44,40 @@ class JsonlSettings:
 @dataclass(frozen=True)
 class IndexSettings:
     path: Path = Path("var/index")
+    engine: str = "whoosh"
     workers: int = 0
     keep_at_least: float = 0.5
 
     def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(
+                f"index.engine must be one of {', '.join(map(repr, ENGINES))}, got {self.engine!r}"
+            )
         if not 0 <= self.keep_at_least <= 1:
             raise ConfigError(
                 f"index.keep_at_least must be a share from 0 to 1, got {self.keep_at_least!r}"
             )
+
+
+def shard_address(text: str) -> tuple[str, int]:
+    """("host", port) of a shard's "host:port"."""
+    host, separator, port = text.rpartition(":")
+    if not (separator and host and port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"xapian.shards: {text!r} is not host:port (as in 10.0.0.5:8100)")
+    return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
+class XapianSettings:
+    # host:port of each shard's xapian-tcpsrv; empty: search the local index.
+    shards: list[str] = field(default_factory=list)
+    timeout_ms: int = 2000
+
+    def __post_init__(self) -> None:
+        for address in self.shards:
+            shard_address(address)
+        if self.timeout_ms < 1:
+            raise ConfigError("xapian.timeout_ms must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -80,6 +107,7 @@ class Settings:
     index: IndexSettings = field(default_factory=IndexSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    xapian: XapianSettings = field(default_factory=XapianSettings)
 
 
 _SECTIONS = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]

@@ -10,12 +10,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
-
-from whoosh.reading import TermNotFound
-from whoosh.searching import Searcher
-
-from .matching import walk
+from collections.abc import Callable, Iterable
 
 SNIPPET_CHARS = 240
 # A text longer than this gets its snippet from this many characters around its first
@@ -27,23 +22,28 @@ _SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
 Span = tuple[int, int]
 
 
+# Where a term stands in each of some documents: {docnum: [(position, start, end), ...]},
+# from the offsets the engine stored at index time (``search.engine``).
+Occurrences = Callable[[Iterable[int], str, str], dict[int, list[tuple[int, int, int]]]]
+
+
 def term_spans(
-    searcher: Searcher, docnums: Iterable[int], fieldname: str, terms: Iterable[str]
+    occurrences: Occurrences, docnums: Iterable[int], fieldname: str, terms: Iterable[str]
 ) -> dict[int, list[Span]]:
     """(start, end) of every occurrence of ``terms`` in the field, for each document of a
     page (one walk along each term's postings for the whole page)."""
     spans: dict[int, list[Span]] = {}
     for term in terms:
-        for docnum, found in _occurrences(searcher, docnums, fieldname, term).items():
+        for docnum, found in occurrences(docnums, fieldname, term).items():
             spans.setdefault(docnum, []).extend((start, end) for _, start, end in found)
     return spans
 
 
 def phrase_spans(
-    searcher: Searcher, docnums: Iterable[int], fieldname: str, phrase: list[str]
+    occurrences: Occurrences, docnums: Iterable[int], fieldname: str, phrase: list[str]
 ) -> dict[int, list[Span]]:
     """Spans where the terms of ``phrase`` stand at consecutive positions."""
-    per_term = [_occurrences(searcher, docnums, fieldname, term) for term in phrase]
+    per_term = [occurrences(docnums, fieldname, term) for term in phrase]
     spans: dict[int, list[Span]] = {}
     for docnum in set.intersection(*(set(found) for found in per_term)):
         at = [{pos: (start, end) for pos, start, end in found[docnum]} for found in per_term]
@@ -52,15 +52,6 @@ def phrase_spans(
                 end = at[-1][pos + len(phrase) - 1][1]
                 spans.setdefault(docnum, []).append((start, end))
     return spans
-
-
-def _occurrences(searcher: Searcher, docnums: Iterable[int], fieldname: str, term: str):
-    """For each of ``docnums`` that has ``term``: its (position, start, end) list."""
-    try:
-        matcher = searcher.reader().postings(fieldname, term)
-    except TermNotFound:
-        return {}
-    return {docnum: matcher.value_as("characters") for docnum in walk(matcher, docnums)}
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:

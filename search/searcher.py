@@ -1,9 +1,11 @@
 """Run searches on the serving index: rank, page, highlight, count facets, suggest, relate.
 
-One ``SearchService`` per process. A request borrows an idle Whoosh searcher of the
-serving generation (or opens one) and gives it back; when ``CURRENT`` names a new
-generation the next request opens that one, so a rebuild or update is served from the
-next request on.
+One ``SearchService`` per process. A request borrows an idle engine opened on the serving
+generation (``search.engine``: Whoosh or Xapian, whichever wrote it; or the remote Xapian
+shards of ``[xapian] shards``) or opens one, and gives it back; when ``CURRENT`` names a
+new generation the next request opens that one, so a rebuild or update is served from the
+next request on. What is engine-independent happens here: parsing and building the query,
+highlighting, the answer cache, paging checks.
 """
 
 from __future__ import annotations
@@ -11,24 +13,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from .budget import UNLIMITED, Budget
 from .cache import AnswerCache
-from .columns import FACETS, Columns
+from .columns import Columns
 from .config import Settings
 from .document import web_url
-from .duplicates import Folded, fold, similar_among
+from .engine import Engine, engine_of
 from .highlight import marked_html, merge, phrase_spans, snippet_html, term_spans
 from .integrity import damage, has_checksums
-from .matching import drop_matching, keep_only
 from .models import (
     MAX_PAGE_SIZE,
     MAX_RESULT_DEPTH,
@@ -41,67 +41,55 @@ from .models import (
     Similar,
     StoredDocument,
 )
-from .query import LANGUAGES, BuiltQuery, QueryBuilder, as_words, parse_query
-from .ranked_list import match_units
-from .related import related_documents
-from .scoring import top_documents
+from .query import LANGUAGES, BuiltQuery, parse_query
 from .store import INDEX_FAULTS, IndexStore, IndexUnavailable, open_index
+from .whoosh_engine import MAX_SIMILAR, WhooshEngine
+from .xapian_shards import XAPIAN_FAULTS, Shards, open_xapian
 
 FACET_VALUES = 50
-# Near-duplicates listed under a result (the cluster's first ones by index order).
-MAX_SIMILAR = 50
-# How deep a ranking goes to fill a page once near-duplicates are folded.
-MAX_FOLD_DEPTH = 4 * MAX_RESULT_DEPTH
 _WORD_FIELDS = ("title", "body")
 _CHAR_FIELDS = {"title": "title_chars", "body": "body_chars"}
 
 
-@dataclass
-class _Open:
-    generation: str
-    index: Index
-    searcher: Searcher
-    builder: QueryBuilder
-    columns: Columns
-
-
 class SearchService:
-    """Searches on the serving generation. Searchers are pooled, not kept per thread: at
+    """Searches on the serving generation. Engines are pooled, not kept per thread: at
     most one per search running at once, and those of a generation that is no longer
     served are closed as soon as they are idle (``release_stale``), so a process holds
     the files of the generation it serves plus, while requests on it finish, the one
     before."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.store = IndexStore(settings.index.path)
+        self.shards = Shards(settings) if settings.xapian.shards else None
         self.budget_seconds = settings.server.search_budget_ms / 1000 or None
         self.cache = AnswerCache(int(settings.server.cache_mb * 1024 * 1024))
         self._lock = threading.Lock()
-        self._idle: list[_Open] = []  # searchers not in use, all on self._generation
+        self._idle: list[Engine] = []  # engines not in use, all on self._generation
         self._generation: str | None = None
-        self._columns: dict[str, Columns] = {}  # by generation, shared by the searchers
+        self._columns: dict[str, Columns] = {}  # by generation, shared by Whoosh engines
         self._damaged: dict[str, str] = {}  # generation -> why it cannot be searched
 
     def warm_up(self) -> None:
         """Load the models now (in each server worker, after it starts), not on a query."""
-        with self._using() as opened:
+        with self._using() as engine:
             for text in ("中文 한국어 English", "國際"):
-                list(opened.builder.words(text))
-                list(opened.builder.chars(text))
+                list(engine.builder.words(text))
+                list(engine.builder.chars(text))
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _check_paging(request)
-        with self._using() as opened:
-            cached = self.cache.get(opened.generation, request)
+        with self._using() as engine:
+            cached = self.cache.get(engine.generation, request)
             if cached is not None:
                 return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-            response = self._search(opened, request)
+            response = self._search(engine, request)
         response.took_ms = (time.perf_counter() - started) * 1000
-        self.cache.put(opened.generation, request, response)
+        self.cache.put(engine.generation, request, response)
         return response
 
-    def _search(self, opened: _Open, request: SearchRequest) -> SearchResponse:
+    def _search(self, engine: Engine, request: SearchRequest) -> SearchResponse:
         parsed = parse_query(request.q)
         parsed.langs.update(_request_langs(request.lang))
         parsed.sources.update(request.source)
@@ -109,147 +97,93 @@ class SearchService:
         parsed.date_to = request.date_to or parsed.date_to
         if parsed.date_from and parsed.date_to and parsed.date_from > parsed.date_to:
             raise SearchError("bad_parameter", "the date range ends before it starts", "from")
-        built = opened.builder.build(parsed)
+        built = engine.builder.build(parsed)
         # From here on: the models are loaded (a first query in a process loads them).
         budget = Budget(self.budget_seconds)
-        searcher, columns = opened.searcher, opened.columns
-        matched = match_units(searcher, built.counted, budget)
-        unheld = [f'"{clause.text}"' for clause in matched.unheld]
-        if unheld and not budget.exhausted():
-            # A quotation no article holds as written (a pasted headline's) is searched as
-            # its words, and the answer says so, as web search engines do.
-            built = opened.builder.build(as_words(parsed, matched.unheld))
-            matched = match_units(searcher, built.counted, budget)
-        else:
-            unheld = []
-        docs = self._narrow(opened, built, matched.docs)
-        factors = matched.coordination(docs)
-        complete = {d for d in docs if matched.complete(d)}
-        first_tier = complete if matched.tiered else set()
-        depth = request.page * request.size
-        first = (request.page - 1) * request.size
-        page = _folded_page(
-            lambda n: _rank(
-                searcher,
-                columns,
-                built,
-                docs,
-                factors,
-                matched.counts,
-                first_tier,
-                n,
-                request.sort,
-                budget,
-            ),
-            columns,
-            first,
-            depth,
-        )
-        docnums = [entry.docnum for entry in page]
-        spans = {}
-        if request.highlight:
-            spans = _page_spans(searcher, docnums, built, budget)
-        similar = similar_among(columns.clusters, docs, docnums)
+        page = engine.page(built, request, budget)
+        docnums = [entry.docnum for entry in page.entries]
+        spans = _page_spans(engine, docnums, page.built, budget) if request.highlight else {}
         hits = []
-        for entry in page:
-            hit = self._hit(searcher, entry.docnum, entry.score, spans.get(entry.docnum))
-            hit.missing = matched.missing(entry.docnum)
-            hit.similar = [self._similar(searcher, d) for d in similar[entry.docnum][:MAX_SIMILAR]]
+        for entry in page.entries:
+            hit = _hit(engine, entry.docnum, entry.score, spans.get(entry.docnum))
+            hit.missing = entry.missing
+            hit.similar = [_similar(engine, d) for d in entry.similar[:MAX_SIMILAR]]
             hits.append(hit)
         suggestion = None
-        if (not complete or not hits) and not budget.exhausted():
-            suggestion = _suggestion(searcher, request.q, built)
+        if (not page.total_all_words or not hits) and not budget.exhausted():
+            suggestion = _suggestion(engine, request.q, page.built)
         return SearchResponse(
             query=request.q,
-            total=len(docs),
-            total_all_words=len(complete),
-            phrases_as_words=unheld,
+            total=page.total,
+            total_all_words=page.total_all_words,
+            phrases_as_words=page.phrases_as_words,
             page=request.page,
             size=request.size,
             results=hits,
-            facets={name: _facet(columns.counts(name, docs), name) for name in FACETS},
+            facets={name: _facet(counts, name) for name, counts in page.facets.items()},
             suggestion=suggestion,
             timed_out=budget.spent,
         )
 
-    def _narrow(self, opened: _Open, built: BuiltQuery, docs: set[int]) -> set[int]:
-        """``docs`` within the query's languages, sources and dates, less its exclusions."""
-        parsed, columns, searcher = built.parsed, opened.columns, opened.searcher
-        if parsed.langs:
-            docs = columns.keep(docs, "lang", parsed.langs)
-        if parsed.sources:
-            docs = columns.keep(docs, "source", parsed.sources)
-        if parsed.excluded_langs:
-            docs = columns.drop(docs, "lang", parsed.excluded_langs)
-        if parsed.excluded_sources:
-            docs = columns.drop(docs, "source", parsed.excluded_sources)
-        if built.dates is not None and docs:
-            docs = keep_only(searcher, built.dates, docs)
-        if built.excluded is not None and docs:
-            docs = drop_matching(searcher, built.excluded, docs)
-        return docs
-
     def document(self, doc_id: str) -> StoredDocument | None:
-        with self._using() as opened:
-            searcher = opened.searcher
-            docnum = searcher.document_number(id=doc_id)
+        with self._using() as engine:
+            docnum = engine.docnum(doc_id)
             if docnum is None:
                 return None
-            return _stored_document(searcher.stored_fields(docnum))
+            return _stored_document(engine.stored(docnum))
 
     def related(self, doc_id: str, limit: int = 10) -> list[Hit] | None:
         """Articles in the language of ``doc_id`` sharing its most distinctive words, best
         first, never a copy of it (``search.related``); None when no document has that id."""
-        with self._using() as opened:
-            searcher = opened.searcher
-            docnum = searcher.document_number(id=doc_id)
+        with self._using() as engine:
+            docnum = engine.docnum(doc_id)
             if docnum is None:
                 return None
             limit = max(1, min(limit, MAX_PAGE_SIZE))
-            # Its distinctive words are read from its stored title and the opening of its
-            # body, analysed again, so a very long article costs what a long one does.
-            ranked = related_documents(
-                searcher, opened.columns, opened.builder.words, docnum, limit
-            )
-            return [self._hit(searcher, d, score, None) for d, score in ranked]
+            return [_hit(engine, d, score, None) for d, score in engine.related(docnum, limit)]
 
     def health(self) -> dict:
-        with self._using() as opened:
+        with self._using() as engine:
             return {
                 "status": "ok",
-                "generation": opened.generation,
-                "documents": opened.searcher.doc_count(),
+                "generation": engine.generation,
+                "documents": engine.doc_count(),
             }
 
     def release_stale(self) -> None:
-        """Close the idle searchers of a generation that is no longer served."""
-        self._serve(self.store.current_name())
+        """Close the idle engines of a generation that is no longer served."""
+        if self.shards is None:
+            self._serve(self.store.current_name())
 
     def _serve(self, current: str | None) -> None:
-        """Make ``current`` the generation served; idle searchers of another are closed."""
+        """Make ``current`` the generation served; idle engines of another are closed."""
         with self._lock:
             if current == self._generation:
                 return
             stale, self._idle = self._idle, []
             self._generation = current
             self._columns = {g: c for g, c in self._columns.items() if g == current}
-        for opened in stale:
-            opened.searcher.close()
+        for engine in stale:
+            engine.close()
 
     @contextmanager
-    def _using(self) -> Iterator[_Open]:
-        """A searcher on the serving generation for the time of one request."""
+    def _using(self) -> Iterator[Engine]:
+        """An engine on the serving generation for the time of one request."""
+        if self.shards is not None:
+            with self.shards.using() as engine:
+                yield engine
+            return
         path = self.store.current_path()  # CURRENT read once: the name and what is opened agree
         if path.name in self._damaged:
             raise IndexUnavailable(self._damaged[path.name])
         self._serve(path.name)
         with self._lock:
-            opened = self._idle.pop() if self._idle and path.name == self._generation else None
-        if opened is None:
-            opened = self._open(path)
+            engine = self._idle.pop() if self._idle and path.name == self._generation else None
+        if engine is None:
+            engine = self._open(path)
         try:
-            yield opened
-        except INDEX_FAULTS as error:
+            yield engine
+        except (*INDEX_FAULTS, *XAPIAN_FAULTS) as error:
             problems = damage(path) if has_checksums(path) else []
             if problems:
                 reason = f"generation {path.name} is damaged: {problems[0]}"
@@ -258,131 +192,71 @@ class SearchService:
             raise
         finally:
             with self._lock:
-                keep = opened.generation == self._generation
+                keep = engine.generation == self._generation
                 if keep:
-                    self._idle.append(opened)
+                    self._idle.append(engine)
             if not keep:
-                opened.searcher.close()
+                engine.close()
 
-    def _open(self, path: Path) -> _Open:
+    def _open(self, path: Path) -> Engine:
         try:
-            index = open_index(path)
-            schema = index.schema
-            searcher = index.searcher()
-            return _Open(
-                generation=path.name,
-                index=index,
-                searcher=searcher,
-                builder=QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer),
-                columns=self._columns_of(path.name, searcher),
-            )
-        except INDEX_FAULTS as error:
+            if engine_of(path) == "xapian":
+                return open_xapian(path)
+            return WhooshEngine(path.name, open_index(path), self._columns_of(path.name))
+        except (*INDEX_FAULTS, *XAPIAN_FAULTS) as error:
             reason = f"generation {path.name} cannot be opened: {error!r}"
             self._damaged[path.name] = reason
             raise IndexUnavailable(reason) from error
 
-    def _columns_of(self, generation: str, searcher: Searcher) -> Columns:
-        with self._lock:
-            found = self._columns.get(generation)
-        if found is None:
-            found = Columns(searcher.reader())
+    def _columns_of(self, generation: str):
+        def columns(searcher: Searcher) -> Columns:
             with self._lock:
-                found = self._columns.setdefault(generation, found)
-        return found
+                found = self._columns.get(generation)
+            if found is None:
+                found = Columns(searcher.reader())
+                with self._lock:
+                    found = self._columns.setdefault(generation, found)
+            return found
 
-    def _similar(self, searcher: Searcher, docnum: int) -> Similar:
-        doc = _stored_document(searcher.stored_fields(docnum))
-        return Similar(doc.id, doc.url, doc.title, doc.source, doc.published)
-
-    def _hit(
-        self,
-        searcher: Searcher,
-        docnum: int,
-        score: float,
-        spans: dict[str, list[tuple[int, int]]] | None,
-    ) -> Hit:
-        doc = _stored_document(searcher.stored_fields(docnum))
-        spans = spans or {"title": [], "body": []}
-        return Hit(
-            id=doc.id,
-            url=doc.url,
-            title=doc.title,
-            title_html=marked_html(doc.title, spans["title"]),
-            snippet_html=snippet_html(doc.body, spans["body"]),
-            lang=doc.lang,
-            source=doc.source,
-            author=doc.author,
-            published=doc.published,
-            score=float(score or 0.0),
-        )
+        return columns
 
 
-def _folded_page(
-    rank: Callable[[int], list[tuple[int, float]]], columns: Columns, first: int, depth: int
-) -> list[Folded]:
-    """Results ``first`` to ``depth`` once near-duplicates are folded under the best ranked
-    of their cluster: ranked deeper (twice as deep each time) until the page is full or
-    every match is ranked."""
-    reach = depth
-    while True:
-        ranked = rank(reach)
-        folded = fold(ranked, columns.clusters)
-        if len(folded) >= depth or len(ranked) < reach or reach >= MAX_FOLD_DEPTH:
-            return folded[first:depth]
-        reach = min(reach * 2, MAX_FOLD_DEPTH)
+def _similar(engine: Engine, docnum: int) -> Similar:
+    doc = _stored_document(engine.stored(docnum))
+    return Similar(doc.id, doc.url, doc.title, doc.source, doc.published)
 
 
-def _rank(
-    searcher: Searcher,
-    columns: Columns,
-    built: BuiltQuery,
-    docs: set[int],
-    factors: dict[int, float],
-    counts: Counter,
-    first_tier: set[int],
-    depth: int,
-    sort: str,
-    budget: Budget = UNLIMITED,
-) -> list[tuple[int, float]]:
-    """The first ``depth`` of ``docs`` as (document number, score): ``first_tier`` (the
-    articles with every word of a search short enough to be tiered) by score, then the
-    others by score times their coordination (``search.ranked_list``; ties in index
-    order); or newest first among those with the most words (``counts``), then among those
-    with fewer (ties by score)."""
-    if sort == "date":
-        chosen: set[int] = set()
-        for count in sorted({counts[d] for d in docs}, reverse=True):
-            if len(chosen) >= depth:
-                break
-            tier = {d for d in docs if counts[d] == count}
-            chosen |= columns.newest(tier, depth - len(chosen))
-        scored = top_documents(searcher, columns, built.ranking, chosen, None, len(chosen), budget)
-        published = columns.published
-        key = lambda hit: (-counts[hit[0]], -published[hit[0]], -hit[1], hit[0])  # noqa: E731
-        return sorted(scored, key=key)[:depth]
-    # The others are scored only when the first tier does not fill the ranking.
-    ranked = top_documents(searcher, columns, built.ranking, first_tier, None, depth, budget)
-    if len(ranked) < depth:
-        partial = docs - first_tier
-        rest = depth - len(ranked)
-        ranked += top_documents(searcher, columns, built.ranking, partial, factors, rest, budget)
-    return ranked
+def _hit(
+    engine: Engine, docnum: int, score: float, spans: dict[str, list[tuple[int, int]]] | None
+) -> Hit:
+    doc = _stored_document(engine.stored(docnum))
+    spans = spans or {"title": [], "body": []}
+    return Hit(
+        id=doc.id,
+        url=doc.url,
+        title=doc.title,
+        title_html=marked_html(doc.title, spans["title"]),
+        snippet_html=snippet_html(doc.body, spans["body"]),
+        lang=doc.lang,
+        source=doc.source,
+        author=doc.author,
+        published=doc.published,
+        score=float(score or 0.0),
+    )
 
 
-def _page_spans(
-    searcher: Searcher, docnums: list[int], built: BuiltQuery, budget: Budget = UNLIMITED
-):
+def _page_spans(engine: Engine, docnums: list[int], built: BuiltQuery, budget: Budget = UNLIMITED):
     """Marks for every document of a page: {docnum: {"title": spans, "body": spans}};
     once the budget is spent, no more are looked for."""
     found: dict[int, dict[str, list]] = {d: {name: [] for name in _WORD_FIELDS} for d in docnums}
     for name in _WORD_FIELDS:
         if budget.exhausted():
             break
-        parts = [term_spans(searcher, docnums, name, built.mark_terms)]
+        parts = [term_spans(engine.occurrences, docnums, name, built.mark_terms)]
         for phrase in built.mark_phrases:
             if budget.exhausted():
                 break
-            parts.append(phrase_spans(searcher, docnums, _CHAR_FIELDS[name], phrase))
+            parts.append(phrase_spans(engine.occurrences, docnums, _CHAR_FIELDS[name], phrase))
         for part in parts:
             for docnum, spans in part.items():
                 found[docnum][name].extend(spans)
@@ -458,7 +332,7 @@ def _published(stored: dict) -> Published | None:
     return Published(value.replace(tzinfo=UTC)) if isinstance(value, datetime) else None
 
 
-def _suggestion(searcher: Searcher, query: str, built: BuiltQuery) -> str | None:
+def _suggestion(engine: Engine, query: str, built: BuiltQuery) -> str | None:
     """The query with unknown Latin or Hangul words replaced by the closest indexed ones."""
     suggested = query
     for word in built.words:
@@ -467,16 +341,7 @@ def _suggestion(searcher: Searcher, query: str, built: BuiltQuery) -> str | None
         hangul = all("가" <= c <= "힣" for c in surface)
         if len(surface) < 3 or not (latin or hangul):
             continue
-        if any(searcher.doc_frequency(f, word.term) for f in _WORD_FIELDS):
-            continue
-        # Latin words are in the character view as written (the word view stems them).
-        corrector = searcher.corrector("body_chars" if latin else "body")
-        maxdist = 1 if len(surface) < 6 else 2
-        found = [
-            s
-            for s in corrector.suggest(surface, limit=3, maxdist=maxdist, prefix=1)
-            if s.isascii() == latin and s != surface
-        ]
+        found = engine.correction(word.term, surface, latin, 1 if len(surface) < 6 else 2)
         if found:
-            suggested = suggested.replace(word.surface, found[0], 1)
+            suggested = suggested.replace(word.surface, found, 1)
     return suggested if suggested != query else None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-
-from whoosh.index import Index
+from pathlib import Path
 
 from .columns import Columns
+from .engine import engine_of
+from .store import open_index
 
 
 @dataclass
@@ -18,17 +19,38 @@ class IndexStats:
     by_month: Counter
 
 
-def index_stats(ix: Index) -> IndexStats:
-    """Counts over live documents, read from the sortable columns (no stored text loaded).
-    Documents without a value (no date, no source) are counted under ""."""
-    with ix.reader() as reader:
-        columns = Columns(reader)
-        live = list(reader.all_doc_ids())
-    counters = []
-    for name in ("lang", "source", "month"):
-        counts = columns.counts(name, live)
-        missing = len(live) - sum(counts.values())
+def index_stats(generation: Path) -> IndexStats:
+    """Counts over live documents, read from the sortable columns or values (no stored
+    text loaded). Documents without a value (no date, no source) are counted under ""."""
+    if engine_of(generation) == "xapian":
+        documents, counters = _xapian_counts(generation)
+    else:
+        with open_index(generation).reader() as reader:
+            columns = Columns(reader)
+            live = list(reader.all_doc_ids())
+        documents = len(live)
+        counters = [columns.counts(name, live) for name in ("lang", "source", "month")]
+    for counts in counters:
+        missing = documents - sum(counts.values())
         if missing:
             counts[""] += missing
-        counters.append(counts)
-    return IndexStats(len(live), *counters)
+    return IndexStats(documents, *counters)
+
+
+def _xapian_counts(generation: Path) -> tuple[int, list[Counter]]:
+    import xapian
+
+    from .xapian_documents import FACET_SLOTS
+
+    db = xapian.Database(str(generation))
+    enquire = xapian.Enquire(db)
+    enquire.set_query(xapian.Query.MatchAll)
+    spies = [xapian.ValueCountMatchSpy(FACET_SLOTS[name]) for name in ("lang", "source", "month")]
+    for spy in spies:
+        enquire.add_matchspy(spy)
+    enquire.get_mset(0, 0, db.get_doccount())
+    counters = [
+        Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
+        for spy in spies
+    ]
+    return db.get_doccount(), counters

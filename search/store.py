@@ -2,12 +2,15 @@
 
     <index path>/
       CURRENT                 name of the serving generation, replaced atomically
+      current.xapian          the same as a Xapian stub database (a Xapian generation),
+                              what ``xapian-tcpsrv`` serves on a shard's machine
       generations/<name>/     one complete Whoosh index each (plus its manifest)
       write.lock              held by the one rebuild or update running
 
 A rebuild writes a new generation and switches CURRENT only when it is complete, so a
 build that dies leaves the serving index untouched. Readers follow CURRENT on their next
-request. This module is the one place that opens an index.
+request. This module is the one place that opens a Whoosh index (Xapian databases:
+``search.xapian_shards``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from whoosh.index import Index
 from whoosh.index import IndexError as WhooshIndexError
 
 POINTER = "CURRENT"
+XAPIAN_STUB = "current.xapian"
 GENERATIONS = "generations"
 LOCK = "write.lock"
 
@@ -127,15 +131,12 @@ class IndexStore:
         return path
 
     def switch_to(self, generation: Path) -> None:
-        """Make ``generation`` the serving one: one atomic rename, flushed to disk."""
+        """Make ``generation`` the serving one: one atomic rename, flushed to disk (two for
+        a Xapian generation: its stub first, which Xapian readers follow when they open)."""
         _fsync_tree(generation)
-        temporary = self.path / f"{POINTER}.tmp"
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(generation.name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path / POINTER)
-        _fsync_dir(self.path)
+        if (generation / "iamglass").exists():
+            _replace(self.path / XAPIAN_STUB, f"auto {GENERATIONS}/{generation.name}\n")
+        _replace(self.path / POINTER, generation.name + "\n")
 
     def remove_old_generations(self, keep_previous: str | None = None) -> list[str]:
         """Delete every generation but the serving one and ``keep_previous`` (which
@@ -186,6 +187,17 @@ def open_index(generation: Path) -> Index:
     compound-file reader copies every segment's whole postings file into memory (seconds
     and gigabytes per open on a large index); without it an open takes milliseconds."""
     return FileStorage(str(generation), supports_mmap=False).open_index()
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a new file renamed over it), flushed."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:

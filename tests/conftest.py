@@ -40,10 +40,13 @@ def chars():
     return char_analyzer()
 
 
-def write_config(path: Path, corpus: Path, index: Path, extra: str = "") -> Path:
-    """A config file indexing ``corpus`` into ``index`` with the repository's dictionaries."""
+def write_config(
+    path: Path, corpus: Path, index: Path, extra: str = "", index_extra: str = ""
+) -> Path:
+    """A config file indexing ``corpus`` into ``index`` with the repository's dictionaries
+    (``index_extra``: more of the [index] table, ``extra``: more tables)."""
     path.write_text(
-        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{index}"\n'
+        f'[corpus]\npaths = ["{corpus}"]\n[index]\npath = "{index}"\n{index_extra}'
         f'[analysis]\nchinese_dictionary = "{REPO}/dicts/zh_user.txt"\n'
         f'korean_dictionary = "{REPO}/dicts/ko_user.txt"\n{extra}'
     )
@@ -151,18 +154,29 @@ def _search_corpus(folder: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def search_settings(tmp_path_factory):
-    """Settings of a real index on disk built by ``rebuild`` from ``_search_corpus``."""
+def _search_settings(tmp_path_factory, engine: str):
     from indexer.build import rebuild
     from search.config import load_settings
 
-    root = tmp_path_factory.mktemp("search")
+    root = tmp_path_factory.mktemp(f"search-{engine}")
     _search_corpus(root / "news")
-    config = write_config(root / "config.toml", root / "news", root / "index")
+    extra = f'engine = "{engine}"\n'
+    config = write_config(root / "config.toml", root / "news", root / "index", index_extra=extra)
     settings = load_settings(config, environ={})
     rebuild(settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def search_settings(tmp_path_factory):
+    """Settings of a real Whoosh index on disk built by ``rebuild`` from ``_search_corpus``."""
+    return _search_settings(tmp_path_factory, "whoosh")
+
+
+@pytest.fixture(scope="session")
+def xapian_search_settings(tmp_path_factory):
+    """The same articles in a real Xapian database built by ``rebuild``."""
+    return _search_settings(tmp_path_factory, "xapian")
 
 
 class Served:

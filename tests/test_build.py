@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from conftest import CHINESE_SEED, KOREAN_SEED, write_config
-from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from indexer.build import rebuild, update
@@ -67,7 +66,7 @@ def test_rebuild_indexes_every_document_and_switches_to_the_new_generation(tmp_p
     assert (report.indexed, report.duplicates, report.skipped) == (4, 0, [])
     store = IndexStore(settings.index.path)
     assert store.current_name() == report.generation
-    stats = index_stats(store.open_current())
+    stats = index_stats(store.current_path())
     assert stats.documents == 4
     assert stats.by_lang == {"ko": 3, "zh-Hans": 1}
     assert stats.by_source == {"법률신문": 2, "이데일리": 1, "自由亚洲电台": 1}
@@ -200,8 +199,8 @@ def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
         assert (a.total, a.total_all_words, a.facets) == (b.total, b.total_all_words, b.facets), q
         assert {hit.id for hit in a.results} == {hit.id for hit in b.results}, q
     assert served.search(SearchRequest(q="吓阻")).total == 0
-    updated = index_stats(IndexStore(settings.index.path).open_current())
-    rebuilt = index_stats(IndexStore(fresh.index.path).open_current())
+    updated = index_stats(IndexStore(settings.index.path).current_path())
+    rebuilt = index_stats(IndexStore(fresh.index.path).current_path())
     assert (updated.documents, updated.by_lang, updated.by_source, updated.by_month) == (
         rebuilt.documents,
         rebuilt.by_lang,
@@ -211,7 +210,7 @@ def test_update_after_edit_add_and_delete_matches_a_full_rebuild(tmp_path):
     assert updated.documents == 5
     # The generation that served during the update is intact (it shares files by hard link).
     assert (before / "manifest.json").read_bytes() == manifest_before
-    assert index_stats(whoosh_index.open_dir(str(before))).documents == 4
+    assert index_stats(before).documents == 4
 
 
 def test_update_with_nothing_changed_writes_nothing(tmp_path):

@@ -14,7 +14,8 @@ import numpy as np
 from conftest import write_config
 from whoosh import index as whoosh_index
 
-from indexer.build import _kept_clusters, rebuild, update
+from indexer.build import rebuild, update
+from indexer.writers import kept_clusters
 from search import duplicates
 from search.columns import Columns, duplicate_signatures
 from search.config import IndexSettings, Settings, load_settings
@@ -407,7 +408,7 @@ def test_an_index_built_before_clusters_folds_nothing(tmp_path):
         reader = searcher.reader()
         assert Columns(reader).clusters is None
         assert list(duplicate_signatures(reader)) == []
-    assert _kept_clusters(ix, set()) is None
+    assert kept_clusters(tmp_path, set()) is None
     assert fold([(0, 1.0), (1, 0.5)], None) == [(0, 1.0, []), (1, 0.5, [])]
 
 

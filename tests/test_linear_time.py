@@ -282,24 +282,31 @@ INDEXED = (
 MARKERS = ("zebraone", "zebratwo", "zebrathree", "zebrafour", "zebrafive")
 
 
-def case_rebuild(folder: str) -> None:
-    from whoosh.query import Term
-
+def _rebuilt_long_lines(root: Path, engine: str):
+    """Settings of an index built by ``engine`` from one file of each of INDEXED."""
     from indexer.build import rebuild
     from search.config import load_settings
-    from search.store import IndexStore
 
-    root = Path(folder)
     corpus = root / "news"
     corpus.mkdir()
     for (fmt, kind, length, _), marker in zip(INDEXED, MARKERS, strict=True):
         name, content = _file_holding(line_of(UNITS[kind], length), fmt, marker)
         (corpus / name).write_text(content, "utf-8")
-    config = write_config(root / "config.toml", corpus, root / "index")
+    extra = f'engine = "{engine}"\n'
+    config = write_config(root / "config.toml", corpus, root / "index", index_extra=extra)
     settings = load_settings(config, environ={})
     _step("rebuild")
     report = rebuild(settings)
     assert (report.indexed, report.skipped) == (len(INDEXED), [])
+    return settings
+
+
+def case_rebuild(folder: str) -> None:
+    from whoosh.query import Term
+
+    from search.store import IndexStore
+
+    settings = _rebuilt_long_lines(Path(folder), "whoosh")
     _step("search")
     with IndexStore(settings.index.path).open_current().searcher() as searcher:
         for (fmt, kind, length, terms), marker in zip(INDEXED, MARKERS, strict=True):
@@ -313,3 +320,40 @@ def case_rebuild(folder: str) -> None:
 
 def test_rebuild_indexes_and_finds_files_of_one_long_line(tmp_path):
     _in_fresh_python("case_rebuild", str(tmp_path))
+
+
+def case_rebuild_xapian(folder: str) -> None:
+    """The same files in a Xapian index, searched, highlighted and opened as users do."""
+    import xapian
+
+    from search.models import SearchRequest
+    from search.searcher import SearchService
+    from search.store import IndexStore
+    from search.xapian_documents import term
+
+    settings = _rebuilt_long_lines(Path(folder), "xapian")
+    service = SearchService(settings)
+    db = xapian.Database(str(IndexStore(settings.index.path).current_path()))
+    for (fmt, kind, length, terms), marker in zip(INDEXED, MARKERS, strict=True):
+        _step("search", marker)
+        hits = service.search(SearchRequest(q=f"title:{marker}")).results
+        assert [hit.title_html for hit in hits] == [f"<mark>{marker}</mark>"], (fmt, marker)
+        _kept(service.document(hits[0].id).body, line_of(UNITS[kind], length))
+        for field, text in terms:
+            enquire = xapian.Enquire(db)
+            enquire.set_query(xapian.Query(term(field, text)))
+            found = [
+                service.document(m.document.get_value(7).decode()).title
+                for m in enquire.get_mset(0, 10)
+            ]
+            assert found == [marker], (fmt, field, text, found)
+    _step("highlight")
+    # Every character of the line is a match: one mark (touching marks are merged),
+    # as long as the snippet.
+    snippet = service.search(SearchRequest(q="中国 news")).results[0].snippet_html
+    assert snippet.startswith("<mark>中国news中国news") and snippet.endswith("</mark> …")
+    assert len(snippet) < 400
+
+
+def test_a_xapian_rebuild_indexes_highlights_and_opens_files_of_one_long_line(tmp_path):
+    _in_fresh_python("case_rebuild_xapian", str(tmp_path))

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from search.analysis.normalizers.chinese import to_simplified
 from search.analysis.normalizers.unicode import nfkc
 from search.models import SearchError, SearchRequest
+from search.query import parse_query
 from search.searcher import SearchService
+from search.xapian_documents import read_data
 
 CHINESE_SEED_ID = (
     "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
@@ -24,8 +26,17 @@ KOREAN_SEED_ID = "news/004_af721fc1b1a612be.txt"
 _MARK = re.compile(r"<mark>(.*?)</mark>")
 
 
+@pytest.fixture(scope="module", params=["whoosh", "xapian"])
+def service(request, search_settings, xapian_search_settings):
+    """The search service on each engine's index of the same articles."""
+    settings = search_settings if request.param == "whoosh" else xapian_search_settings
+    service = SearchService(settings)
+    service.warm_up()
+    return service
+
+
 @pytest.fixture(scope="module")
-def service(search_settings):
+def whoosh_service(search_settings):
     service = SearchService(search_settings)
     service.warm_up()
     return service
@@ -244,11 +255,11 @@ def test_a_smaller_page_is_the_start_of_a_bigger_one(service, q):
 
 
 @pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
-def test_scores_are_whoosh_bm25f_of_the_query_terms(service, search_settings, q):
+def test_scores_are_whoosh_bm25f_of_the_query_terms(whoosh_service, search_settings, q):
     from whoosh.query import Or
 
     index, built = _built(search_settings, q)
-    ours = _search(service, q, size=100).results
+    ours = _search(whoosh_service, q, size=100).results
     assert ours
     with index.searcher() as searcher:
         whoosh = {
@@ -261,6 +272,63 @@ def test_scores_are_whoosh_bm25f_of_the_query_terms(service, search_settings, q)
             assert hit.score == pytest.approx(whoosh[hit.id] * factor, rel=1e-9)
     ordered = sorted(ours, key=lambda hit: (bool(hit.missing), -hit.score))
     assert [hit.score for hit in ours] == [hit.score for hit in ordered]
+
+
+@pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
+def test_xapian_scores_are_bm25f_of_the_query_terms(xapian_search_settings, q):
+    """Plain Xapian, asked for the OR of the ranking terms (weighted as the query weighs
+    them, titles twice) with BM25 (k1 1.2 x 100, b 0) over the per-field normalised
+    frequencies, gives each score before coordination."""
+    import xapian
+
+    from search.store import IndexStore
+
+    service = SearchService(xapian_search_settings)
+    ours = _search(service, q, size=100).results
+    assert ours
+    db = xapian.Database(str(IndexStore(xapian_search_settings.index.path).current_path()))
+    with service._using() as engine:
+        built = engine.builder.build(parse_query(q))
+    prefixes = {"title": "T", "body": "B", "title_chars": "U", "body_chars": "C"}
+    terms = [
+        xapian.Query(
+            xapian.Query.OP_SCALE_WEIGHT,
+            xapian.Query(prefixes[t.fieldname] + t.text),
+            t.boost * (2.0 if t.fieldname.startswith("title") else 1.0),
+        )
+        for t in built.ranking
+    ]
+    enquire = xapian.Enquire(db)
+    enquire.set_query(xapian.Query(xapian.Query.OP_OR, terms))
+    enquire.set_weighting_scheme(xapian.BM25Weight(120, 0, 1, 0, 0.5))
+    plain = {read_data(m.document.get_data())[0]["id"]: m.weight for m in enquire.get_mset(0, 100)}
+    articles = db.get_doccount()
+    weights = {}
+    for unit in built.counted:
+        counter = xapian.Enquire(db)
+        counter.set_query(_plain_xapian(unit.match, prefixes))
+        having = counter.get_mset(0, 0, articles).get_matches_estimated()
+        weights[unit.label] = math.log(1 + articles / max(having, 1))
+    for hit in ours:
+        present = [label for label in weights if label not in hit.missing]
+        share = sum(weights[label] for label in present) / sum(weights.values())
+        factor = 1.0 if len(present) == len(weights) else share**3
+        assert hit.score == pytest.approx(plain[hit.id] * factor, rel=1e-9)
+
+
+def _plain_xapian(query, prefixes):
+    """A unit's Whoosh query as plain Xapian asks it."""
+    import xapian
+    from whoosh.query import And, Or, Phrase, Term
+
+    if isinstance(query, Term):
+        return xapian.Query(prefixes[query.fieldname] + query.text)
+    if isinstance(query, Phrase):
+        words = [xapian.Query(prefixes[query.fieldname] + w) for w in query.words]
+        return xapian.Query(xapian.Query.OP_PHRASE, words, len(words))
+    op = xapian.Query.OP_AND if isinstance(query, And) else xapian.Query.OP_OR
+    assert isinstance(query, And | Or)
+    return xapian.Query(op, [_plain_xapian(q, prefixes) for q in query.subqueries])
 
 
 def test_question_mark_ends_a_question_and_is_no_wildcard(service):

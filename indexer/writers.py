@@ -1,0 +1,240 @@
+"""Writing a generation with the engine the settings name (``search.engine``): each
+rebuild worker writes a part (a Whoosh segment, or a Xapian database), the parent makes
+the parts the generation; ``update`` changes a copy of the serving generation by id."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from search.analysis import UserDictionaries, char_analyzer, word_analyzer
+from search.analysis.dictionaries import DICTIONARIES_KEY, dictionaries_json, read_dictionaries
+from search.columns import duplicate_signatures
+from search.config import ConfigError
+from search.duplicates import Clusterer, Signature
+from search.engine import engine_of
+from search.schema import build_schema
+from search.store import open_index
+
+# Memory a worker's Whoosh writer may buffer before it spills sorted runs to disk.
+WRITER_LIMIT_MB = 256
+_PARTS = "parts"
+
+
+def create(generation: Path, engine: str, dictionaries: UserDictionaries) -> None:
+    """Prepare an empty generation for ``engine``'s workers."""
+    if engine == "whoosh":
+        whoosh_index.create_in(str(generation), build_schema(dictionaries))
+    else:
+        _xapian()
+        (generation / _PARTS).mkdir()
+
+
+class PartWriter:
+    """What one rebuild worker writes: ``add`` documents, then ``finish`` gives the part
+    (None when it wrote nothing)."""
+
+    def __init__(self, generation: Path, worker: int, dictionaries: UserDictionaries) -> None:
+        self.count = 0
+        if engine_of(generation) == "xapian" or (generation / _PARTS).is_dir():
+            xapian = _xapian()
+            self._path = generation / _PARTS / str(worker)
+            self._db = xapian.WritableDatabase(str(self._path), xapian.DB_CREATE)
+            self._words = word_analyzer(dictionaries)
+            self._chars = char_analyzer()
+            self._whoosh = None
+        else:
+            self._whoosh = SegmentWriter(open_index(generation), _lk=False, limitmb=WRITER_LIMIT_MB)
+
+    def add(self, fields: dict[str, Any]) -> None:
+        self.count += 1
+        if self._whoosh is not None:
+            self._whoosh.add_document(**fields)
+            return
+        from search.xapian_documents import build_document
+
+        doc, spellings = build_document(fields, self._words, self._chars)
+        self._db.add_document(doc)
+        for word in spellings:
+            self._db.add_spelling(word)
+
+    def finish(self):
+        if self._whoosh is not None:
+            if self._whoosh.docnum:
+                return self._whoosh._finalize_segment()
+            self._whoosh.cancel()
+            return None
+        self._db.commit()
+        self._db.close()
+        return str(self._path) if self.count else None
+
+
+def commit(generation: Path, parts: list, dictionaries: UserDictionaries) -> None:
+    """Make the workers' parts the generation (a Xapian one records the user
+    dictionaries, with which its queries are analysed)."""
+    if not (generation / _PARTS).is_dir():
+        ix = open_index(generation)
+        writer = ix.writer()
+        try:  # as Whoosh's own multi-segment writer does
+            existing = writer._merge_segments(None, False, False)
+            writer._close_segment()
+            writer._commit_toc(existing + parts)
+        finally:
+            writer._finish()
+        return
+    xapian = _xapian()
+    merged = xapian.Database()
+    for part in sorted(parts, key=lambda p: int(Path(p).name)):
+        merged.add_database(xapian.Database(part))
+    if parts:
+        merged.compact(str(generation))
+    merged.close()
+    db = xapian.WritableDatabase(str(generation), xapian.DB_CREATE_OR_OPEN)
+    db.set_metadata(DICTIONARIES_KEY, dictionaries_json(dictionaries))
+    db.commit()
+    db.close()
+    shutil.rmtree(generation / _PARTS)
+
+
+def document_count(generation: Path) -> int:
+    if engine_of(generation) == "xapian":
+        return _xapian().Database(str(generation)).get_doccount()
+    return open_index(generation).doc_count()
+
+
+def stored_copies(generation: Path) -> Iterator[tuple[str, list[tuple[Any, dict]]]]:
+    """(id, [(handle, stored fields)]) of every id held by more than one document."""
+    if engine_of(generation) == "xapian":
+        from search.xapian_documents import ID_PREFIX, read_data
+
+        db = _xapian().Database(str(generation))
+        for item in db.allterms(ID_PREFIX):
+            if item.termfreq < 2:
+                continue
+            copies = [
+                (p.docid, read_data(db.get_document(p.docid).get_data())[0])
+                for p in db.postlist(item.term)
+            ]
+            yield copies[0][1]["id"], copies
+        return
+    ix = open_index(generation)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for term, info in reader.iter_field("id"):
+            if info.doc_frequency() < 2:
+                continue
+            doc_id = term.decode() if isinstance(term, bytes) else term
+            docnums = reader.postings("id", doc_id).all_ids()
+            yield doc_id, [(d, reader.stored_fields(d)) for d in docnums]
+
+
+class Changes:
+    """Deletions and additions by id on a generation (``update``), committed at once."""
+
+    def __init__(self, generation: Path) -> None:
+        self.generation = generation
+        self.xapian = engine_of(generation) == "xapian"
+        if self.xapian:
+            xapian = _xapian()
+            self._db = xapian.WritableDatabase(str(generation), xapian.DB_OPEN)
+            dictionaries = read_dictionaries(self._db.get_metadata(DICTIONARIES_KEY))
+            self._words = word_analyzer(dictionaries)
+            self._chars = char_analyzer()
+        else:
+            self._writer = open_index(generation).writer(limitmb=WRITER_LIMIT_MB)
+
+    def delete_number(self, docnum) -> None:
+        if self.xapian:
+            self._db.delete_document(docnum)
+        else:
+            self._writer.delete_document(docnum)
+
+    def delete(self, doc_id: str) -> None:
+        if self.xapian:
+            from search.xapian_documents import id_term
+
+            self._db.delete_document(id_term(doc_id))
+        else:
+            self._writer.delete_by_term("id", doc_id)
+
+    def put(self, fields: dict[str, Any]) -> None:
+        """Add the document, replacing any with its id."""
+        if self.xapian:
+            from search.xapian_documents import build_document, id_term
+
+            doc, spellings = build_document(fields, self._words, self._chars)
+            self._db.replace_document(id_term(fields["id"]), doc)
+            for word in spellings:
+                self._db.add_spelling(word)
+        else:
+            self._writer.update_document(**fields)
+
+    def commit(self, merge: bool = True) -> None:
+        """Make the changes the generation's (``merge``: Whoosh may merge segments)."""
+        if self.xapian:
+            self._db.commit()
+            self._db.close()
+        else:
+            self._writer.commit(merge=merge)
+
+    def cancel(self) -> None:
+        if self.xapian:
+            self._db.close()
+        else:
+            self._writer.cancel()
+
+
+def kept_clusters(generation: Path, leaving: set[str]) -> Clusterer | None:
+    """A Clusterer holding the near-duplicate clusters of the articles an update keeps (all
+    but those of ``leaving`` ids), in index order, so new articles join them; None when the
+    index has no clusters (a Whoosh index built before them)."""
+    clusterer = Clusterer()
+    if engine_of(generation) == "xapian":
+        from search.xapian_documents import SLOT_CLUSTER, SLOT_SIGNATURE, id_term
+
+        db = _xapian().Database(str(generation))
+        gone = {p.docid for doc_id in leaving for p in db.postlist(id_term(doc_id))}
+        clusters = {item.docid: item.value for item in db.valuestream(SLOT_CLUSTER)}
+        for item in db.valuestream(SLOT_SIGNATURE):
+            cluster = clusters.get(item.docid)
+            if item.docid not in gone and cluster:
+                clusterer.seed(Signature.from_bytes(item.value), cluster.decode("utf-8"))
+        return clusterer
+    with open_index(generation).searcher() as searcher:
+        reader = searcher.reader()
+        if "cluster" not in reader.schema:
+            return None
+        gone = {d for doc_id in leaving for d in searcher.document_numbers(id=doc_id)}
+        for docnum, sig, cluster in duplicate_signatures(reader):
+            if docnum not in gone:
+                clusterer.seed(sig, cluster)
+    return clusterer
+
+
+def copy_generation(source: Path, target: Path, skip: set[str]) -> None:
+    """The files of ``source`` in ``target``: hard links for Whoosh (it never rewrites a
+    file), copies for Xapian (it does)."""
+    xapian = engine_of(source) == "xapian"
+    for path in source.iterdir():
+        if path.is_file() and not path.name.upper().endswith("LOCK") and path.name not in skip:
+            if xapian:
+                shutil.copy2(path, target / path.name)
+            else:
+                os.link(path, target / path.name)
+
+
+def _xapian():
+    try:
+        import xapian
+    except ImportError:
+        raise ConfigError(
+            'index.engine is "xapian" but Xapian is not installed:'
+            " pip install 'hansearch[xapian]'"
+        ) from None
+    return xapian

@@ -1,0 +1,302 @@
+"""How an article is laid out in a Xapian database: its terms, values and stored data.
+
+The analysis is hansearch's own (``search.analysis``): both views' tokens go in with the
+positions the analyzers give, each field under its own term prefix, so phrases and
+part-of-word matches work as in the Whoosh index. What Whoosh keeps in its postings
+(each occurrence's character offsets, for highlighting without running a segmenter at
+query time) is kept here in the document's data, term by term.
+
+    terms     T<word> title, B<word> body (word view); U<chars> title, C<chars> body
+              (character view); Q<id>, L<lang>, S<source>, K<cluster> (filters)
+    values    the facets and sort keys below (``SLOT_*``)
+    data      the stored fields and the offsets (``stored_data`` / ``read_data``)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+import zlib
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import xapian
+
+PREFIXES = {"title": "T", "body": "B", "title_chars": "U", "body_chars": "C"}
+WORD_FIELDS = ("title", "body")
+CHAR_FIELDS = ("title_chars", "body_chars")
+ID_PREFIX = "Q"
+LANG_PREFIX = "L"
+SOURCE_PREFIX = "S"
+CLUSTER_PREFIX = "K"
+SLOT_LANG = 0
+SLOT_SOURCE = 1
+SLOT_MONTH = 2
+SLOT_PUBLISHED = 3  # sortable_serialise(seconds since 1970, UTC)
+SLOT_DAY = 4  # YYYY-MM-DD, the day as the article states it (date filters)
+SLOT_CLUSTER = 5
+SLOT_SIGNATURE = 6  # the near-duplicate signature, read back by ``update``
+# Equal scores are ordered by id, and equal dates by id too: the order is then the same
+# whether the archive is one database or shards (Xapian's own tie order is by docid,
+# which shards interleave).
+SLOT_ID = 7
+SLOT_NEWEST = 8  # the publication time (NEWEST_WIDTH bytes) then the id
+NEWEST_WIDTH = 9  # sortable_serialise gives at most 9 bytes, never ending in a zero byte
+_NO_DATE = -(2.0**40)
+FACET_SLOTS = {"lang": SLOT_LANG, "source": SLOT_SOURCE, "month": SLOT_MONTH}
+# Xapian's BM25 normalises a term's frequency by the length of the whole document; the
+# Whoosh engine's BM25F, by the length of the field it is in (a title match in a long
+# article counts as a title match). BM25F is BM25 with no length normalisation over
+# per-field normalised frequencies, tf / (1 - b + b * length / average length): each
+# occurrence is indexed with that weight (times WDF_SCALE, as Xapian's are whole numbers)
+# and searched with b = 0 and k1 times WDF_SCALE. The average lengths are the fields'
+# in ../shared/corpus (177,526 articles), fixed so that any part can be built alone.
+WDF_SCALE = 100
+BM25_K1 = 1.2
+BM25_B = 0.75
+AVERAGE_LENGTHS = {"title": 11.0, "body": 444.0, "title_chars": 18.0, "body_chars": 806.0}
+# Xapian refuses terms longer than 245 bytes; longer tokens (a URL, a run of digits)
+# are not searchable as one term, as no user types them.
+MAX_TERM_BYTES = 240
+# Offsets are kept for the first this many tokens of a field: a 5 MB article's data
+# stays a few megabytes, and its later occurrences are found but not marked.
+MAX_MARKED_TOKENS = 200_000
+
+# Spelling suggestions know Latin words as the character view keeps them (not stemmed)
+# and Korean words of the word view.
+_SPELLED = {
+    "title": re.compile(r"[가-힣]{3,20}"),
+    "body": re.compile(r"[가-힣]{3,20}"),
+    "title_chars": re.compile(r"[a-z]{3,30}"),
+    "body_chars": re.compile(r"[a-z]{3,30}"),
+}
+
+Analyzer = Callable[..., Iterable[Any]]
+
+
+def id_term(doc_id: str) -> str:
+    """The term naming a document by its id (a hash of a very long id: an id may be a
+    URL of any length)."""
+    name = ID_PREFIX + doc_id
+    if len(name.encode("utf-8")) <= MAX_TERM_BYTES:
+        return name
+    return ID_PREFIX + "\x01" + hashlib.sha256(doc_id.encode("utf-8")).hexdigest()
+
+
+def term(fieldname: str, text: str) -> str:
+    return PREFIXES[fieldname] + text
+
+
+def build_document(
+    fields: dict[str, Any], words: Analyzer, chars: Analyzer
+) -> tuple[xapian.Document, set[str]]:
+    """The Xapian document of ``fields`` (``search.schema.document_fields``' values), and
+    the words it gives the spelling suggestions (Latin words as written, Korean words of
+    three syllables or more)."""
+    doc = xapian.Document()
+    spellings: set[str] = set()
+    tokens_of: dict[str, list[tuple[str, int, int, int]]] = {}
+    for fieldname, analyzer in (
+        ("title", words),
+        ("body", words),
+        ("title_chars", chars),
+        ("body_chars", chars),
+    ):
+        prefix = PREFIXES[fieldname]
+        tokens = [
+            (t.text, t.pos + 1, t.startchar, t.endchar)
+            for t in analyzer(fields.get(fieldname, ""), positions=True, chars=True)
+        ]
+        each = occurrence_weight(fieldname, len(tokens))
+        spelled = _SPELLED[fieldname]
+        for word, position, _, _ in tokens:
+            name = prefix + word
+            if len(name.encode("utf-8")) > MAX_TERM_BYTES:
+                continue
+            doc.add_posting(name, position, each)
+            if spelled.fullmatch(word):
+                spellings.add(word)
+        tokens_of[fieldname] = tokens[:MAX_MARKED_TOKENS]
+    doc.add_boolean_term(id_term(fields["id"]))
+    for prefix, slot, name in (
+        (LANG_PREFIX, SLOT_LANG, "lang"),
+        (SOURCE_PREFIX, SLOT_SOURCE, "source"),
+        (CLUSTER_PREFIX, SLOT_CLUSTER, "cluster"),
+    ):
+        value = fields.get(name)
+        if value:
+            if len((prefix + value).encode("utf-8")) <= MAX_TERM_BYTES:
+                doc.add_boolean_term(prefix + value)
+            doc.add_value(slot, value)
+    if fields.get("month"):
+        doc.add_value(SLOT_MONTH, fields["month"])
+        doc.add_value(SLOT_DAY, fields["day"])
+    published = fields.get("published")
+    seconds = _NO_DATE
+    if published is not None:
+        seconds = published.replace(tzinfo=UTC).timestamp()
+        doc.add_value(SLOT_PUBLISHED, xapian.sortable_serialise(seconds))
+    doc_id = fields["id"].encode("utf-8")
+    doc.add_value(SLOT_ID, doc_id)
+    when = xapian.sortable_serialise(seconds).ljust(NEWEST_WIDTH, b"\0")  # order kept
+    doc.add_value(SLOT_NEWEST, when + doc_id)
+    if fields.get("signature"):
+        doc.add_value(SLOT_SIGNATURE, fields["signature"])
+    stored = {
+        name: value
+        for name, value in fields.items()
+        if name not in ("title_chars", "body_chars", "signature", "day")
+    }
+    doc.set_data(stored_data(stored, tokens_of))
+    return doc, spellings
+
+
+def occurrence_weight(fieldname: str, length: int) -> int:
+    """The wdf of one occurrence in a field of ``length`` tokens (see WDF_SCALE)."""
+    norm = 1 - BM25_B + BM25_B * max(length, 1) / AVERAGE_LENGTHS[fieldname]
+    return max(1, round(WDF_SCALE / norm))
+
+
+def stored_data(stored: dict[str, Any], tokens_of: dict[str, list[tuple]]) -> bytes:
+    """The document's data, compressed: its stored fields (JSON), then the character
+    offsets of each field's tokens (``tokens_of``: (term, position, start, end) lists), as
+    packed integers (no pickle: a shard's data comes over the network).
+
+    A word-view field: its terms, and per term the position, start and end of each
+    occurrence (delta-coded). A character-view field: the start and length of the token at
+    each position (its positions are consecutive; which term stands where, the position
+    lists in the database say)."""
+    fields = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in stored.items()}
+    head = json.dumps(fields, ensure_ascii=False).encode("utf-8")
+    parts = [struct.pack("<I", len(head)), head]
+    for fieldname in PREFIXES:
+        tokens = tokens_of.get(fieldname, [])
+        block = _char_block(tokens) if fieldname in CHAR_FIELDS else _word_block(tokens)
+        parts += [struct.pack("<I", len(block)), block]
+    return zlib.compress(b"".join(parts), 6)
+
+
+def _word_block(tokens: list[tuple[str, int, int, int]]) -> bytes:
+    by_term: dict[str, list[tuple[int, int, int]]] = {}
+    for word, position, start, end in tokens:
+        by_term.setdefault(word, []).append((position, start, end))
+    names = "\n".join(by_term).encode("utf-8")
+    counts = np.fromiter(map(len, by_term.values()), dtype=np.uint32, count=len(by_term))
+    rows = np.array([row for rows in by_term.values() for row in rows], dtype=np.int64)
+    rows = rows.reshape(-1, 3)
+    positions = np.diff(rows[:, 0], prepend=0)
+    starts = np.diff(rows[:, 1], prepend=0)
+    if len(rows):  # each term's first occurrence as it is, the others as steps
+        first = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        positions[first] = rows[first, 0]
+        starts[first] = rows[first, 1]
+    lengths = rows[:, 2] - rows[:, 1]
+    head = struct.pack("<II", len(by_term), len(names))
+    return head + names + counts.tobytes() + _int32(np.concatenate([positions, starts, lengths]))
+
+
+def _int32(values: np.ndarray) -> bytes:
+    return values.astype(np.int32).tobytes()
+
+
+def _char_block(tokens: list[tuple[str, int, int, int]]) -> bytes:
+    size = max((position for _, position, _, _ in tokens), default=0) + 1
+    starts = np.zeros(size, dtype=np.int64)
+    lengths = np.zeros(size, dtype=np.int64)
+    for _, position, start, end in tokens:
+        starts[position] = start
+        lengths[position] = end - start
+    steps = np.diff(starts, prepend=0)
+    return (
+        struct.pack("<I", size)
+        + steps.astype(np.uint32).tobytes()
+        + lengths.astype(np.uint32).tobytes()
+    )
+
+
+def read_data(data: bytes) -> tuple[dict[str, Any], Offsets]:
+    """(stored fields, offsets) of a document's data; ``published`` a naive UTC datetime,
+    as the Whoosh index stores it."""
+    raw = memoryview(zlib.decompress(data))
+    (size,) = struct.unpack_from("<I", raw, 0)
+    stored = json.loads(bytes(raw[4 : 4 + size]).decode("utf-8"))
+    if stored.get("published"):
+        stored["published"] = datetime.fromisoformat(stored["published"])
+    at = 4 + size
+    blocks = {}
+    for fieldname in PREFIXES:
+        (size,) = struct.unpack_from("<I", raw, at)
+        blocks[fieldname] = raw[at + 4 : at + 4 + size]
+        at += 4 + size
+    return stored, Offsets(blocks)
+
+
+class Offsets:
+    """A document's token offsets, each field decoded when first asked for."""
+
+    def __init__(self, blocks: dict[str, memoryview]) -> None:
+        self._blocks = blocks
+        self._words: dict[str, dict[str, np.ndarray]] = {}
+        self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def of_term(self, fieldname: str, word: str) -> list[tuple[int, int, int]]:
+        """(position, start, end) of each occurrence of ``word`` in a word-view field."""
+        terms = self._words.get(fieldname)
+        if terms is None:
+            terms = self._words[fieldname] = _read_word_block(self._blocks[fieldname])
+        rows = terms.get(word)
+        return [] if rows is None else [tuple(row) for row in rows.tolist()]
+
+    def at_positions(self, fieldname: str, positions) -> list[tuple[int, int, int]]:
+        """(position, start, end) of the tokens at ``positions`` of a character-view field."""
+        found = self._chars.get(fieldname)
+        if found is None:
+            found = self._chars[fieldname] = _read_char_block(self._blocks[fieldname])
+        starts, lengths = found
+        return [
+            (p, int(starts[p]), int(starts[p] + lengths[p]))
+            for p in positions
+            if p < len(starts) and lengths[p]
+        ]
+
+
+def _read_word_block(block: memoryview) -> dict[str, np.ndarray]:
+    """Term -> its occurrences as rows of (position, start, end)."""
+    if not len(block):
+        return {}
+    count, size = struct.unpack_from("<II", block, 0)
+    if not count:
+        return {}
+    names = bytes(block[8 : 8 + size]).decode("utf-8").split("\n")
+    at = 8 + size
+    counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at).astype(np.int64)
+    total = int(counts.sum())
+    columns = np.frombuffer(block, dtype=np.int32, count=3 * total, offset=at + 4 * count)
+    columns = columns.astype(np.int64)
+    positions, starts, lengths = columns[:total], columns[total : 2 * total], columns[2 * total :]
+    # Undo the steps within each term: a running sum, less the sum before the term.
+    ends = np.cumsum(counts)
+    firsts = ends - counts
+    position_sums, start_sums = np.cumsum(positions), np.cumsum(starts)
+    found = {}
+    for name, first, end in zip(names, firsts.tolist(), ends.tolist(), strict=True):
+        p = position_sums[first:end] - (position_sums[first - 1] if first else 0)
+        s = start_sums[first:end] - (start_sums[first - 1] if first else 0)
+        found[name] = np.stack([p, s, s + lengths[first:end]], axis=1)
+    return found
+
+
+def _read_char_block(block: memoryview) -> tuple[np.ndarray, np.ndarray]:
+    (size,) = struct.unpack_from("<I", block, 0)
+    steps = np.frombuffer(block, dtype=np.int32, count=size, offset=4).astype(np.int64)
+    lengths = np.frombuffer(block, dtype=np.int32, count=size, offset=4 + 4 * size)
+    return np.cumsum(steps), lengths.astype(np.int64)
+
+
+def published_of(value: bytes) -> int:
+    """Seconds since 1970 of a SLOT_PUBLISHED value; -1 for none."""
+    return int(xapian.sortable_unserialise(value)) if value else -1

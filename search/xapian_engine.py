@@ -1,0 +1,487 @@
+"""The Xapian engine: one database on disk, or several shards served by ``xapian-tcpsrv``
+searched as one (Xapian merges their term statistics, so the answer is the one a single
+database holding every document gives).
+
+The query language, the analysis and the ranked list's rules are hansearch's own
+(``search.query``, ``search.ranked_list``); Xapian matches and scores in C++:
+
+- the *listed* articles are those with any counted unit (the rarer ones when some are
+  common), within the filters; their total and facets come from one boolean pass;
+- articles with every unit are a Xapian AND; a search of at most ``TIER_MAX_UNITS``
+  units lists them first;
+- scores are Xapian's BM25 of the ranking terms (title and character-view weights as
+  query weights, the title field's boost included); the others are ranked by that score
+  times their coordination, computed for the ``RERANK`` x depth best of them by BM25 (a
+  rescoring window, as Elasticsearch's ``rescore``), from the query terms each holds;
+- newest first ranks by the number of units held (Xapian's CoordWeight over one clause
+  per unit), then by date.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import xapian
+from whoosh.query import And, Or, Phrase, Query, Term, TermRange
+
+from . import ranked_list
+from .budget import Budget
+from .engine import Entry, ResultPage
+from .models import MAX_RESULT_DEPTH, SearchRequest
+from .query import BuiltQuery, QueryBuilder, Unit, as_words
+from .ranked_list import rarity
+from .related import TUNING, distinctive_words
+from .schema import TITLE_BOOST
+from .xapian_documents import (
+    BM25_K1,
+    CHAR_FIELDS,
+    CLUSTER_PREFIX,
+    FACET_SLOTS,
+    LANG_PREFIX,
+    NEWEST_WIDTH,
+    SLOT_CLUSTER,
+    SLOT_DAY,
+    SLOT_ID,
+    SLOT_NEWEST,
+    SOURCE_PREFIX,
+    WDF_SCALE,
+    id_term,
+    read_data,
+    term,
+)
+
+# The partial matches re-ranked by coordination: this many times the depth asked for,
+# at least RERANK_MIN.
+RERANK = 4
+RERANK_MIN = 100
+MAX_SIMILAR = 50
+# How deep a ranking goes to fill a page once near-duplicates are folded.
+MAX_FOLD_DEPTH = 4 * MAX_RESULT_DEPTH
+_OR = xapian.Query.OP_OR
+_AND = xapian.Query.OP_AND
+
+
+def bm25() -> xapian.Weight:
+    """The Whoosh engine's BM25F (k1 1.2, b 0.75 per field) over the per-field normalised
+    frequencies the index holds (``xapian_documents.WDF_SCALE``)."""
+    return xapian.BM25Weight(BM25_K1 * WDF_SCALE, 0, 1, 0, 0.5)
+
+
+class XapianEngine:
+    """A search on one opened Xapian database (local, or the union of remote shards)."""
+
+    def __init__(self, db: xapian.Database, generation: str, builder: QueryBuilder) -> None:
+        self.db = db
+        self.generation = generation
+        self.builder = builder
+        self._data: dict[int, tuple[dict, dict]] = {}
+
+    # What SearchService asks of an engine (search.engine).
+
+    def doc_count(self) -> int:
+        return self.db.get_doccount()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def stored(self, docnum: int) -> dict:
+        return self._read(docnum)[0]
+
+    def docnum(self, doc_id: str) -> int | None:
+        for item in self.db.postlist(id_term(doc_id)):
+            return item.docid
+        return None
+
+    def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, list]:
+        found = {}
+        for docnum in docnums:
+            offsets = self._read(docnum)[1]
+            if fieldname in CHAR_FIELDS:
+                try:
+                    positions = list(self.db.positionlist(docnum, term(fieldname, text)))
+                except xapian.RangeError:  # a term the document does not have
+                    continue
+                places = offsets.at_positions(fieldname, positions)
+            else:
+                places = offsets.of_term(fieldname, text)
+            if places:
+                found[docnum] = places
+        return found
+
+    def page(self, built: BuiltQuery, request: SearchRequest, budget: Budget) -> ResultPage:
+        units = built.counted
+        unheld = [u.phrase for u in units if u.phrase and not self._exists(_query(u.match))]
+        if unheld:
+            built = self.builder.build(as_words(built.parsed, unheld))
+            units = built.counted
+        search = _Search(self, built, units, budget)
+        depth = request.page * request.size
+        first = (request.page - 1) * request.size
+        page = search.folded_page(first, depth, request.sort)
+        similar = search.similar(page)
+        entries = [
+            Entry(i.docnum, i.score, search.missing(i.docnum), similar.get(i.docnum, []))
+            for i in page
+        ]
+        return ResultPage(
+            built=built,
+            total=search.total,
+            total_all_words=search.total_all_words,
+            phrases_as_words=[f'"{clause.text}"' for clause in unheld],
+            entries=entries,
+            facets=search.facets,
+        )
+
+    def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
+        stored = self.stored(docnum)
+        words = distinctive_words(
+            _Frequencies(self.db),
+            self.builder.words,
+            stored.get("title", ""),
+            stored.get("body", ""),
+        )
+        if not words:
+            return []
+        alternatives = []
+        for word in words:
+            for fieldname in ("title", "body"):
+                weight = word.saturated * (TITLE_BOOST if fieldname == "title" else 1.0)
+                alternatives.append(_scaled(xapian.Query(term(fieldname, word.term)), weight))
+        query = xapian.Query(_OR, alternatives)
+        lang = stored.get("lang", "")
+        if lang:
+            family = ("zh-Hans", "zh-Hant") if lang.startswith("zh") else (lang,)
+            langs = xapian.Query(_OR, [xapian.Query(LANG_PREFIX + f) for f in family])
+            query = xapian.Query(xapian.Query.OP_FILTER, query, langs)
+        refused = [xapian.Query(id_term(stored["id"]))]
+        if stored.get("cluster"):
+            refused.append(xapian.Query(CLUSTER_PREFIX + stored["cluster"]))
+        query = xapian.Query(xapian.Query.OP_AND_NOT, query, xapian.Query(_OR, refused))
+        enquire = self._enquire(query)
+        found: list[tuple[int, float]] = []
+        seen: set[str] = set()
+        wanted = {term(f, w.term) for w in words for f in ("title", "body")}
+        needed = min(TUNING.min_shared, len(words))
+        for item in enquire.get_mset(0, (limit + 10) * 3):
+            held = {t.decode("utf-8") for t in enquire.matching_terms(item.docid)} & wanted
+            if len({h[1:] for h in held}) < needed:
+                continue
+            cluster = item.document.get_value(SLOT_CLUSTER).decode("utf-8")
+            if cluster and cluster in seen:
+                continue
+            seen.add(cluster)
+            found.append((item.docid, item.weight))
+            if len(found) == limit:
+                break
+        return found
+
+    def correction(self, word: str, surface: str, latin: bool, distance: int) -> str | None:
+        if any(self.db.get_termfreq(term(f, word)) for f in ("title", "body")):
+            return None
+        found = self.db.get_spelling_suggestion(surface, distance).decode("utf-8")
+        return found if found and found != surface and found.isascii() == latin else None
+
+    # Helpers.
+
+    def _read(self, docnum: int) -> tuple[dict, dict]:
+        found = self._data.get(docnum)
+        if found is None:
+            if len(self._data) > 256:
+                self._data.clear()
+            found = self._data[docnum] = read_data(self.db.get_document(docnum).get_data())
+        return found
+
+    def _enquire(self, query: xapian.Query, weight: xapian.Weight | None = None) -> xapian.Enquire:
+        enquire = xapian.Enquire(self.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(weight or bm25())
+        return enquire
+
+    def _exists(self, query: xapian.Query) -> bool:
+        return bool(self._enquire(query, xapian.BoolWeight()).get_mset(0, 1).size())
+
+    def count(self, query: xapian.Query, spies: dict[str, int] | None = None):
+        """How many documents match ``query`` (exactly), and with ``spies`` (facet name ->
+        value slot) the count of each value among them."""
+        enquire = self._enquire(query, xapian.BoolWeight())
+        watching = {name: xapian.ValueCountMatchSpy(slot) for name, slot in (spies or {}).items()}
+        for spy in watching.values():
+            enquire.add_matchspy(spy)
+        mset = enquire.get_mset(0, 0, self.db.get_doccount())
+        facets = {
+            name: Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
+            for name, spy in watching.items()
+        }
+        return mset.get_matches_estimated(), facets
+
+    def top(
+        self, query: xapian.Query, count: int, budget: Budget, by_date: bool = False
+    ) -> list[_Item]:
+        """The best ``count`` of ``query``, equal weights by id (by date: most units held,
+        then newest), near-duplicates folded under the best of their cluster (Xapian's
+        collapse: an article with no cluster never folds)."""
+        if count < 1:
+            return []
+        enquire = self._enquire(query, xapian.CoordWeight() if by_date else None)
+        if by_date:
+            enquire.set_sort_by_relevance_then_value(SLOT_NEWEST, True)
+        else:
+            enquire.set_sort_by_relevance_then_value(SLOT_ID, False)
+        enquire.set_collapse_key(SLOT_CLUSTER)
+        left = budget.deadline - time.monotonic()
+        if left != float("inf"):
+            enquire.set_time_limit(max(left, 0.001))
+        skip = NEWEST_WIDTH if by_date else 0
+        mset = enquire.get_mset(0, count)
+        # The bindings' MSetItem leaves out the sort key (the id here); their iterator has it.
+        hits = [mset._get_hit_internal(index) for index in range(mset.size())]
+        return [
+            _Item(
+                h.get_docid(),
+                h.get_weight(),
+                h.get_sort_key()[skip:].decode(),
+                h.get_collapse_key(),
+            )
+            for h in hits
+        ]
+
+
+@dataclass
+class _Item:
+    docnum: int
+    score: float
+    doc_id: str
+    cluster: bytes  # empty: no near-duplicate
+
+
+@dataclass
+class _Frequencies:
+    """What ``related.distinctive_words`` asks of an index."""
+
+    db: xapian.Database
+
+    def doc_count_all(self) -> int:
+        return self.db.get_doccount()
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return self.db.get_termfreq(term(fieldname, text))
+
+
+class _Search:
+    """One search's queries, counts and the units each ranked article holds."""
+
+    def __init__(self, engine: XapianEngine, built: BuiltQuery, units: list[Unit], budget: Budget):
+        self.engine = engine
+        self.budget = budget
+        self.units = units
+        db = engine.db
+        self.unit_queries = [_query(u.match) for u in units]
+        sizes = [_size(db, u.match) for u in units]
+        common = max(ranked_list.COMMON_SHARE * db.get_doccount(), ranked_list.COMMON_MIN)
+        rare = [i for i, size in enumerate(sizes) if 0 < size <= common]
+        leading = rare or list(range(len(units)))
+        self.restrict = _restriction(built)
+        self.listed = self.restrict(xapian.Query(_OR, [self.unit_queries[i] for i in leading]))
+        self.every = self.restrict(xapian.Query(_AND, self.unit_queries))
+        self.total, self.facets = engine.count(self.listed, FACET_SLOTS)
+        self.total_all_words = engine.count(self.every)[0] if len(units) > 1 else self.total
+        total = db.get_doccount()
+        self.weights = [
+            rarity(total, engine.count(q)[0] if i in leading and not _is_term(u) else sizes[i])
+            for i, (u, q) in enumerate(zip(units, self.unit_queries, strict=True))
+        ]
+        self.tiered = len(units) <= ranked_list.TIER_MAX_UNITS
+        self.ranking = xapian.Query(
+            _OR,
+            [_scaled(xapian.Query(term(t.fieldname, t.text)), _boost(t)) for t in built.ranking],
+        )
+        self.held: dict[int, set[int]] = {}
+
+    def folded_page(self, first: int, depth: int, sort: str) -> list[_Item]:
+        """Results ``first`` to ``depth`` with near-duplicates folded under the best of
+        their cluster (each ranking folds its own; an article of the first tier folds the
+        others' copies of it)."""
+        reach = depth
+        while True:
+            ranked, more = self.rank(reach, sort)
+            kept: list[_Item] = []
+            seen: set[bytes] = set()
+            for item in ranked:
+                if item.cluster and item.cluster in seen:
+                    continue
+                seen.add(item.cluster)
+                kept.append(item)
+            if len(kept) >= depth or not more or reach >= MAX_FOLD_DEPTH:
+                return kept[first:depth]
+            reach = min(reach * 2, MAX_FOLD_DEPTH)
+
+    def rank(self, depth: int, sort: str) -> tuple[list[_Item], bool]:
+        """The first ``depth`` (see the module's docstring), and whether there may be more."""
+        engine = self.engine
+        if sort == "date":
+            # Most units held first (each unit's clause weighs 1 under CoordWeight), then
+            # the newest.
+            units = xapian.Query(_OR, [_coordinated(u.match) for u in self.units])
+            query = _weightless_then(self.listed, units)
+            ranked = engine.top(query, depth, self.budget, by_date=True)
+            self._hold(ranked)
+            return ranked, len(ranked) == depth
+        ranked: list[_Item] = []
+        if self.tiered:
+            ranked = engine.top(_weightless_then(self.every, self.ranking), depth, self.budget)
+            for item in ranked:
+                self.held[item.docnum] = set(range(len(self.units)))
+        more = len(ranked) == depth
+        if len(ranked) < depth:
+            rest = self.listed
+            if self.tiered:
+                rest = xapian.Query(xapian.Query.OP_AND_NOT, self.listed, self.every)
+            window = max((depth - len(ranked)) * RERANK, RERANK_MIN)
+            candidates = engine.top(_weightless_then(rest, self.ranking), window, self.budget)
+            self._hold(candidates)
+            whole = sum(self.weights) or 1.0
+            power = ranked_list.COORDINATION_POWER
+            for item in candidates:
+                held = self.held[item.docnum]
+                share = sum(self.weights[i] for i in held) / whole
+                item.score *= 1.0 if len(held) == len(self.units) else share**power
+            candidates.sort(key=lambda item: -item.score)  # ties as ranked: by id
+            ranked += candidates[: depth - len(ranked)]
+            more = len(candidates) == window
+        return ranked, more
+
+    def missing(self, docnum: int) -> list[str]:
+        held = self.held[docnum]
+        return [u.label for i, u in enumerate(self.units) if i not in held]
+
+    def similar(self, page: list[_Item]) -> dict[int, list[int]]:
+        """For each article of ``page``, the other listed articles of its cluster."""
+        found: dict[int, list[int]] = {}
+        for item in page:
+            if not item.cluster:
+                continue
+            cluster = xapian.Query(CLUSTER_PREFIX + item.cluster.decode("utf-8"))
+            enquire = self.engine._enquire(
+                xapian.Query(xapian.Query.OP_FILTER, self.listed, cluster), xapian.BoolWeight()
+            )
+            enquire.set_sort_by_value(SLOT_ID, False)
+            members = [m.docid for m in enquire.get_mset(0, MAX_SIMILAR + 1)]
+            found[item.docnum] = [d for d in members if d != item.docnum][:MAX_SIMILAR]
+        return found
+
+    def _hold(self, items: list[_Item]) -> None:
+        """Which units each of ``items`` holds (into ``self.held``): one Xapian query per
+        unit, within those articles (named by their id terms), so phrases are checked
+        where they stand, in C++, locally or on the shards."""
+        wanted = [item for item in items if item.docnum not in self.held]
+        if not wanted:
+            return
+        for item in wanted:
+            self.held[item.docnum] = set()
+        among = xapian.Query(_OR, [xapian.Query(id_term(item.doc_id)) for item in wanted])
+        for number, unit in enumerate(self.unit_queries):
+            enquire = self.engine._enquire(
+                xapian.Query(xapian.Query.OP_FILTER, unit, among), xapian.BoolWeight()
+            )
+            for match in enquire.get_mset(0, len(wanted)):
+                self.held[match.docid].add(number)
+
+
+def _weightless_then(matching: xapian.Query, ranking: xapian.Query) -> xapian.Query:
+    """The documents of ``matching``, weighed by ``ranking`` alone."""
+    return xapian.Query(xapian.Query.OP_AND_MAYBE, _scaled(matching, 0.0), ranking)
+
+
+def _scaled(query: xapian.Query, factor: float) -> xapian.Query:
+    return query if factor == 1.0 else xapian.Query(xapian.Query.OP_SCALE_WEIGHT, query, factor)
+
+
+def _boost(t: Term) -> float:
+    return t.boost * (TITLE_BOOST if t.fieldname.startswith("title") else 1.0)
+
+
+def _query(query: Query) -> xapian.Query:
+    """The Xapian query of one of ``search.query``'s (terms, phrases, AND, OR, day range)."""
+    if isinstance(query, Term):
+        return xapian.Query(term(query.fieldname, query.text))
+    if isinstance(query, Phrase):
+        terms = [xapian.Query(term(query.fieldname, w)) for w in query.words]
+        return xapian.Query(xapian.Query.OP_PHRASE, terms, len(terms))
+    if isinstance(query, And):
+        return xapian.Query(_AND, [_query(q) for q in query.subqueries])
+    if isinstance(query, Or):
+        return xapian.Query(_OR, [_query(q) for q in query.subqueries])
+    if isinstance(query, TermRange) and query.fieldname == "day":
+        if query.start and query.end:
+            return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_DAY, query.start, query.end)
+        if query.start:
+            return xapian.Query(xapian.Query.OP_VALUE_GE, SLOT_DAY, query.start)
+        return xapian.Query(xapian.Query.OP_VALUE_LE, SLOT_DAY, query.end)
+    raise TypeError(f"no Xapian query for {query!r}")
+
+
+def _coordinated(query: Query) -> xapian.Query:
+    """``query`` weighing exactly 1 where it matches, under CoordWeight (each term 1)."""
+    if isinstance(query, Term):
+        return xapian.Query(term(query.fieldname, query.text))
+    if isinstance(query, Phrase):
+        return _scaled(_query(query), 1.0 / len(query.words))
+    if isinstance(query, And):
+        parts = [_coordinated(q) for q in query.subqueries]
+        return _scaled(xapian.Query(_AND, parts), 1.0 / len(parts))
+    if isinstance(query, Or):
+        return xapian.Query(xapian.Query.OP_MAX, [_coordinated(q) for q in query.subqueries])
+    raise TypeError(f"no Xapian query for {query!r}")
+
+
+def _size(db: xapian.Database, query: Query) -> int:
+    """About how many articles ``query`` matches (a union at least its largest part, an
+    intersection or phrase at most its smallest)."""
+    if isinstance(query, Term):
+        return db.get_termfreq(term(query.fieldname, query.text))
+    if isinstance(query, Phrase):
+        return min(db.get_termfreq(term(query.fieldname, w)) for w in query.words)
+    if isinstance(query, And):
+        return min(_size(db, q) for q in query.subqueries)
+    if isinstance(query, Or):
+        return max((_size(db, q) for q in query.subqueries), default=0)
+    return 0
+
+
+def _is_term(unit: Unit) -> bool:
+    return isinstance(unit.match, Term)
+
+
+def _restriction(built: BuiltQuery) -> Callable[[xapian.Query], xapian.Query]:
+    """What narrows a query to the languages, sources and dates asked, less exclusions."""
+    parsed = built.parsed
+    filters = []
+    if parsed.langs:
+        filters.append(
+            xapian.Query(_OR, [xapian.Query(LANG_PREFIX + v) for v in sorted(parsed.langs)])
+        )
+    if parsed.sources:
+        filters.append(
+            xapian.Query(_OR, [xapian.Query(SOURCE_PREFIX + v) for v in sorted(parsed.sources)])
+        )
+    if built.dates is not None:
+        filters.append(_query(built.dates))
+    refused = []
+    if parsed.excluded_langs:
+        refused += [xapian.Query(LANG_PREFIX + v) for v in sorted(parsed.excluded_langs)]
+    if parsed.excluded_sources:
+        refused += [xapian.Query(SOURCE_PREFIX + v) for v in sorted(parsed.excluded_sources)]
+    if built.excluded is not None:
+        refused.append(_query(built.excluded))
+
+    def restrict(query: xapian.Query) -> xapian.Query:
+        for wanted in filters:
+            query = xapian.Query(xapian.Query.OP_FILTER, query, wanted)
+        if refused:
+            query = xapian.Query(xapian.Query.OP_AND_NOT, query, xapian.Query(_OR, refused))
+        return query
+
+    return restrict

@@ -1,0 +1,265 @@
+"""The Xapian engine: the same answers as the Whoosh engine where they must be the same,
+and an archive split into shards, each served by a real ``xapian-tcpsrv``, searched as one
+database (same ids, order, scores and totals)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import _search_corpus, free_port, run_hansearch, serving, write_config
+
+from search.config import ConfigError, load_settings
+from search.models import SearchRequest
+from search.searcher import SearchService
+from search.store import IndexUnavailable
+
+QUERIES = [
+    "美日 安全磋商",
+    "주일미군 사령부",
+    '"합동작전사령부"',
+    "사령부 -국방부",
+    "埃博拉",
+    "磋商 OR 威懾",
+    "title:磋商",
+    "사령부 lang:ko published:2023-01..2023-06",
+    "사령부 source:연합뉴스",
+    "국방부 사령부 개편",
+    "주일미군 사령부는 어디에 있습니까?",
+    "美日安全磋商是什么？",
+    "Japan military",
+    "사령부 존재하지않는낱말",
+]
+
+
+def _answer(service: SearchService, q: str, **kwargs):
+    response = service.search(SearchRequest(q=q, size=100, **kwargs))
+    return {
+        "total": response.total,
+        "total_all_words": response.total_all_words,
+        "facets": response.facets,
+        "phrases_as_words": response.phrases_as_words,
+        "results": [(h.id, h.missing, [s.id for s in h.similar]) for h in response.results],
+        "scores": [h.score for h in response.results],
+        "marks": [(h.title_html, h.snippet_html) for h in response.results],
+    }
+
+
+@pytest.fixture(scope="module")
+def whoosh(search_settings):
+    return SearchService(search_settings)
+
+
+@pytest.fixture(scope="module")
+def xapian_service(xapian_search_settings):
+    return SearchService(xapian_search_settings)
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_both_engines_find_the_same_articles_with_the_same_words_and_marks(
+    whoosh, xapian_service, q
+):
+    ours, theirs = _answer(xapian_service, q), _answer(whoosh, q)
+    for key in ("total", "total_all_words", "facets", "phrases_as_words"):
+        assert ours[key] == theirs[key], key
+    assert sorted(ours["results"]) == sorted(theirs["results"])
+    assert sorted(ours["marks"]) == sorted(theirs["marks"])
+
+
+def test_both_engines_sort_by_date_alike(whoosh, xapian_service):
+    for q in ("사령부", "국방부 사령부 개편"):
+        ours = _answer(xapian_service, q, sort="date")["results"]
+        assert ours == _answer(whoosh, q, sort="date")["results"]
+
+
+def test_documents_and_related_articles_by_id(whoosh, xapian_service):
+    seed = "news/004_af721fc1b1a612be.txt"
+    assert xapian_service.document(seed) == whoosh.document(seed)
+    assert xapian_service.document("no-such-id") is None
+    related = [hit.id for hit in xapian_service.related("bulk-01", limit=5)]
+    assert len(related) == 5 and "bulk-01" not in related
+    assert all(r.startswith("bulk-") for r in related)
+
+
+def test_the_engine_setting_is_checked(tmp_path):
+    config = write_config(
+        tmp_path / "c.toml", tmp_path, tmp_path / "i", index_extra='engine = "lucene"\n'
+    )
+    with pytest.raises(
+        ConfigError, match="index.engine must be one of 'whoosh', 'xapian', got 'lucene'"
+    ):
+        load_settings(config, environ={})
+    bad = write_config(
+        tmp_path / "s.toml", tmp_path, tmp_path / "i", extra='[xapian]\nshards = ["db1"]\n'
+    )
+    with pytest.raises(ConfigError, match="xapian.shards: 'db1' is not host:port"):
+        load_settings(bad, environ={})
+    refused = run_hansearch("rebuild", "--config", str(config), "--shard", "3/2")
+    assert refused.returncode == 2
+    assert "--shard '3/2': I must be from 1 to N" in refused.stderr
+
+
+# Shards: the test corpus built as two shards on this machine, each served by xapian-tcpsrv.
+
+
+@contextmanager
+def _tcpsrv(database: Path, port: int):
+    process = subprocess.Popen(
+        [
+            "xapian-tcpsrv",
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            "--quiet",
+            str(database),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"xapian-tcpsrv did not start: {process.stderr.read()!r}")
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    """Two shard indexes of the search corpus ('rebuild --shard 1/2' and '2/2'), each
+    served by xapian-tcpsrv from its stub; yields (the shards' configs, service settings)."""
+    if shutil.which("xapian-tcpsrv") is None:
+        pytest.fail("xapian-tcpsrv is missing: apt-get install xapian-tools (.ci/run does)")
+    root = tmp_path_factory.mktemp("shards")
+    _search_corpus(root / "news")
+    configs = []
+    for number in (1, 2):
+        config = write_config(
+            root / f"shard{number}.toml",
+            root / "news",
+            root / f"index{number}",
+            index_extra='engine = "xapian"\n',
+        )
+        built = run_hansearch("rebuild", "--config", str(config), "--shard", f"{number}/2")
+        assert built.returncode == 0, built.stderr
+        configs.append(config)
+    ports = [free_port(), free_port()]
+    with _tcpsrv(root / "index1" / "current.xapian", ports[0]) as one:
+        with _tcpsrv(root / "index2" / "current.xapian", ports[1]) as two:
+            service_config = write_config(
+                root / "service.toml",
+                root / "news",
+                root / "unused",
+                extra=f'[xapian]\nshards = ["127.0.0.1:{ports[0]}", "127.0.0.1:{ports[1]}"]\n'
+                "timeout_ms = 1000\n",
+            )
+            yield {
+                "configs": configs,
+                "settings": load_settings(service_config, environ={}),
+                "config": service_config,
+                "servers": (one, two),
+                "root": root,
+            }
+
+
+def test_each_shard_holds_its_part_and_together_all(shards, xapian_service):
+    counts = []
+    for config in shards["configs"]:
+        stats = run_hansearch("stats", "--config", str(config))
+        assert stats.returncode == 0, stats.stderr
+        counts.append(int(stats.stdout.split(":")[1].split()[0]))
+    assert all(count > 5 for count in counts)
+    assert sum(counts) == xapian_service.health()["documents"] == 37
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_two_remote_shards_answer_as_one_database(shards, xapian_service, q):
+    sharded = SearchService(shards["settings"])
+    ours, one = _answer(sharded, q), _answer(xapian_service, q)
+    for key in ("total", "total_all_words", "facets", "phrases_as_words", "results", "marks"):
+        assert ours[key] == one[key], key
+    assert ours["scores"] == pytest.approx(one["scores"], rel=1e-9)
+
+
+def test_a_page_deep_in_the_results_is_the_same_over_shards(shards, xapian_service):
+    sharded = SearchService(shards["settings"])
+    for page in (1, 2, 3):
+        ours = sharded.search(SearchRequest(q="사령부", size=5, page=page))
+        one = xapian_service.search(SearchRequest(q="사령부", size=5, page=page))
+        assert [h.id for h in ours.results] == [h.id for h in one.results]
+
+
+def test_the_service_over_shards_answers_http(shards):
+    folder = shards["root"] / "serve"
+    folder.mkdir(exist_ok=True)
+    with serving(shards["config"], folder, workers=1) as served:
+        status, _, body = served.request("GET", "/api/search?q=%EC%82%AC%EB%A0%B9%EB%B6%80")
+        assert status == 200
+        assert b'"total": 32' in body or b'"total":32' in body
+
+
+def test_a_rebuilt_shard_is_searched_without_restarting(shards, monkeypatch):
+    from search import xapian_shards
+
+    monkeypatch.setattr(xapian_shards, "REOPEN_SECONDS", 0.0)
+    sharded = SearchService(shards["settings"])
+    assert sharded.search(SearchRequest(q="샤드교체시험")).total == 0
+    news = shards["root"] / "news"
+    (news / "added.md").write_text(
+        "---\ntitle: 샤드교체시험 기사\n---\n샤드교체시험 본문입니다.\n", encoding="utf-8"
+    )
+    try:
+        for config in shards["configs"]:  # the article is one shard's: update both
+            updated = run_hansearch("update", "--config", str(config))  # each its own shard
+            assert updated.returncode == 0, updated.stderr
+        found = sharded.search(SearchRequest(q="샤드교체시험"))
+        assert [hit.title for hit in found.results] == ["샤드교체시험 기사"]
+    finally:
+        (news / "added.md").unlink()
+        for config in shards["configs"]:
+            assert run_hansearch("update", "--config", str(config)).returncode == 0
+
+
+def test_a_shard_that_is_down_or_silent_is_a_clear_503_never_a_hang(shards, tmp_path):
+    port = free_port()
+    down = write_config(
+        tmp_path / "down.toml",
+        tmp_path,
+        tmp_path / "i",
+        extra=f'[xapian]\nshards = ["127.0.0.1:{port}"]\ntimeout_ms = 500\n',
+    )
+    with pytest.raises(IndexUnavailable, match=f"shard 127.0.0.1:{port} cannot be reached"):
+        SearchService(load_settings(down, environ={})).search(SearchRequest(q="사령부"))
+    # A server that takes the connection and never answers: the timeout answers.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    silent_port = listener.getsockname()[1]
+    held = []
+    threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
+    silent = write_config(
+        tmp_path / "silent.toml",
+        tmp_path,
+        tmp_path / "i",
+        extra=f'[xapian]\nshards = ["127.0.0.1:{silent_port}"]\ntimeout_ms = 500\n',
+    )
+    started = time.monotonic()
+    with pytest.raises(IndexUnavailable, match=f"shard 127.0.0.1:{silent_port} cannot be reached"):
+        SearchService(load_settings(silent, environ={})).search(SearchRequest(q="사령부"))
+    assert time.monotonic() - started < 5
+    listener.close()
