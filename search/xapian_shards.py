@@ -80,6 +80,8 @@ class Shards:
                     engine = (opened, candidate)
                 else:
                     candidate.close()
+        if engine is not None and not _alive(engine[1]):
+            engine = None  # a shard restarted since: connect again
         if engine is None:
             engine = (time.monotonic(), self._open())
         try:
@@ -108,6 +110,16 @@ class Shards:
         except xapian.Error as error:
             raise IndexUnavailable(f"a shard failed: {_message(error)}") from None
         return XapianEngine(db, generation, query_builder(db))
+
+
+def _alive(engine) -> bool:
+    """Whether every shard connection of a pooled engine still answers (one round trip)."""
+    try:
+        engine.db.keep_alive()
+        return True
+    except xapian.Error:
+        engine.close()
+        return False
 
 
 def _message(error: BaseException) -> str:

@@ -4,7 +4,10 @@ database (same ids, order, scores and totals)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -110,18 +113,14 @@ def test_the_engine_setting_is_checked(tmp_path):
 
 @contextmanager
 def _tcpsrv(database: Path, port: int):
+    """xapian-tcpsrv serving ``database`` on ``port``, in a process group of its own: it
+    forks a child per connection, and stopping it (``_stop``) stops them too."""
     process = subprocess.Popen(
-        [
-            "xapian-tcpsrv",
-            "--port",
-            str(port),
-            "--interface",
-            "127.0.0.1",
-            "--quiet",
-            str(database),
-        ],
+        ["xapian-tcpsrv", "--port", str(port), "--interface", "127.0.0.1", "--quiet"]
+        + [str(database)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 10
@@ -135,8 +134,13 @@ def _tcpsrv(database: Path, port: int):
                 time.sleep(0.05)
         yield process
     finally:
-        process.kill()
-        process.wait()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +237,27 @@ def test_a_rebuilt_shard_is_searched_without_restarting(shards, monkeypatch):
         (news / "added.md").unlink()
         for config in shards["configs"]:
             assert run_hansearch("update", "--config", str(config)).returncode == 0
+
+
+def test_a_restarted_shard_server_is_searched_again(shards, tmp_path):
+    """xapian-tcpsrv restarted between two searches: the pooled connection is found dead
+    and replaced; while it is down, a clear 503 over HTTP, never a 500."""
+    sharded = SearchService(shards["settings"])
+    before = sharded.search(SearchRequest(q="사령부")).total
+    first_port = shards["settings"].xapian.shards[0].rpartition(":")[2]
+    _stop(shards["servers"][0])  # the server and the child serving our connection
+    with pytest.raises(IndexUnavailable, match=f"shard 127.0.0.1:{first_port} cannot be reached"):
+        sharded.search(SearchRequest(q="사령부", size=3))
+    folder = tmp_path / "serve"
+    folder.mkdir()
+    with serving(shards["config"], folder, workers=1) as served:
+        status, headers, body = served.request("GET", "/api/search?q=%EC%82%AC%EB%A0%B9%EB%B6%80")
+        assert status == 503
+        assert headers["Content-Type"].startswith("application/json")
+        assert f"shard 127.0.0.1:{first_port} cannot be reached".encode() in body
+    stub = shards["root"] / "index1" / "current.xapian"
+    with _tcpsrv(stub, int(first_port)):
+        assert sharded.search(SearchRequest(q="사령부")).total == before
 
 
 def test_a_shard_that_is_down_or_silent_is_a_clear_503_never_a_hang(shards, tmp_path):
