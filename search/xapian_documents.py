@@ -236,20 +236,20 @@ def read_data(data: bytes) -> tuple[dict[str, Any], Offsets]:
 
 
 class Offsets:
-    """A document's token offsets, each field decoded when first asked for."""
+    """A document's token offsets, read only as far as asked: a word-view field's term
+    index when first needed, then each term's occurrences when asked for."""
 
     def __init__(self, blocks: dict[str, memoryview]) -> None:
         self._blocks = blocks
-        self._words: dict[str, dict[str, np.ndarray]] = {}
+        self._words: dict[str, _WordBlock] = {}
         self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def of_term(self, fieldname: str, word: str) -> list[tuple[int, int, int]]:
         """(position, start, end) of each occurrence of ``word`` in a word-view field."""
-        terms = self._words.get(fieldname)
-        if terms is None:
-            terms = self._words[fieldname] = _read_word_block(self._blocks[fieldname])
-        rows = terms.get(word)
-        return [] if rows is None else [tuple(row) for row in rows.tolist()]
+        block = self._words.get(fieldname)
+        if block is None:
+            block = self._words[fieldname] = _WordBlock(self._blocks[fieldname])
+        return block.occurrences(word)
 
     def at_positions(self, fieldname: str, positions) -> list[tuple[int, int, int]]:
         """(position, start, end) of the tokens at ``positions`` of a character-view field."""
@@ -264,30 +264,37 @@ class Offsets:
         ]
 
 
-def _read_word_block(block: memoryview) -> dict[str, np.ndarray]:
-    """Term -> its occurrences as rows of (position, start, end)."""
-    if not len(block):
-        return {}
-    count, size = struct.unpack_from("<II", block, 0)
-    if not count:
-        return {}
-    names = bytes(block[8 : 8 + size]).decode("utf-8").split("\n")
-    at = 8 + size
-    counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at).astype(np.int64)
-    total = int(counts.sum())
-    columns = np.frombuffer(block, dtype=np.int32, count=3 * total, offset=at + 4 * count)
-    columns = columns.astype(np.int64)
-    positions, starts, lengths = columns[:total], columns[total : 2 * total], columns[2 * total :]
-    # Undo the steps within each term: a running sum, less the sum before the term.
-    ends = np.cumsum(counts)
-    firsts = ends - counts
-    position_sums, start_sums = np.cumsum(positions), np.cumsum(starts)
-    found = {}
-    for name, first, end in zip(names, firsts.tolist(), ends.tolist(), strict=True):
-        p = position_sums[first:end] - (position_sums[first - 1] if first else 0)
-        s = start_sums[first:end] - (start_sums[first - 1] if first else 0)
-        found[name] = np.stack([p, s, s + lengths[first:end]], axis=1)
-    return found
+class _WordBlock:
+    """A word-view field's block: its terms, and each term's occurrences as steps (the
+    first one as it is), decoded one term at a time."""
+
+    def __init__(self, block: memoryview) -> None:
+        self.names: dict[str, int] = {}
+        if not len(block):
+            return
+        count, size = struct.unpack_from("<II", block, 0)
+        if not count:
+            return
+        names = bytes(block[8 : 8 + size]).decode("utf-8").split("\n")
+        self.names = {name: number for number, name in enumerate(names)}
+        at = 8 + size
+        self.counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at)
+        self.firsts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
+        self.total = int(self.counts.sum())
+        offset = at + 4 * count
+        self.columns = np.frombuffer(block, dtype=np.int32, count=3 * self.total, offset=offset)
+
+    def occurrences(self, word: str) -> list[tuple[int, int, int]]:
+        number = self.names.get(word)
+        if number is None:
+            return []
+        first, total = int(self.firsts[number]), self.total
+        end = first + int(self.counts[number])
+        columns = self.columns
+        positions = np.cumsum(columns[first:end], dtype=np.int64)
+        starts = np.cumsum(columns[total + first : total + end], dtype=np.int64)
+        ends = starts + columns[2 * total + first : 2 * total + end]
+        return list(zip(positions.tolist(), starts.tolist(), ends.tolist(), strict=True))
 
 
 def _read_char_block(block: memoryview) -> tuple[np.ndarray, np.ndarray]:

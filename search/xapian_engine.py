@@ -358,19 +358,28 @@ class _Search:
         return [u.label for i, u in enumerate(self.units) if i not in held]
 
     def similar(self, page: list[_Item]) -> dict[int, list[int]]:
-        """For each article of ``page``, the other listed articles of its cluster."""
-        found: dict[int, list[int]] = {}
+        """For each article of ``page``, the other listed articles of its cluster (one
+        query for the page: the listed articles of its clusters, sorted by cluster)."""
+        heads: dict[bytes, list[int]] = {}
         for item in page:
-            if not item.cluster:
-                continue
-            cluster = xapian.Query(CLUSTER_PREFIX + item.cluster.decode("utf-8"))
-            enquire = self.engine._enquire(
-                xapian.Query(xapian.Query.OP_FILTER, self.listed, cluster), xapian.BoolWeight()
-            )
-            enquire.set_sort_by_value(SLOT_ID, False)
-            members = [m.docid for m in enquire.get_mset(0, MAX_SIMILAR + 1)]
-            found[item.docnum] = [d for d in members if d != item.docnum][:MAX_SIMILAR]
-        return found
+            if item.cluster:
+                heads.setdefault(item.cluster, []).append(item.docnum)
+        if not heads:
+            return {}
+        clusters = [xapian.Query(CLUSTER_PREFIX + c.decode("utf-8")) for c in heads]
+        query = xapian.Query(xapian.Query.OP_FILTER, self.listed, xapian.Query(_OR, clusters))
+        enquire = self.engine._enquire(query, xapian.BoolWeight())
+        enquire.set_sort_by_value(SLOT_CLUSTER, False)  # then by document number
+        mset = enquire.get_mset(0, len(heads) * (MAX_SIMILAR + 1) + len(page))
+        members: dict[bytes, list[int]] = {cluster: [] for cluster in heads}
+        for index in range(mset.size()):
+            hit = mset._get_hit_internal(index)  # its sort key is its cluster
+            members[hit.get_sort_key()].append(hit.get_docid())
+        return {
+            head: [d for d in members[cluster] if d != head][:MAX_SIMILAR]
+            for cluster, docnums in heads.items()
+            for head in docnums
+        }
 
     def _hold(self, items: list[_Item]) -> None:
         """Which units each of ``items`` holds (into ``self.held``): one Xapian query per
