@@ -20,10 +20,9 @@ from pathlib import Path
 import xapian
 
 from indexer.shards import SHARD_FILE, Shard
-from search.analysis.dictionaries import DICTIONARIES_KEY
 from search.config import load_settings
 from search.store import IndexStore
-from search.xapian_documents import SLOT_ID
+from search.xapian_documents import DICTIONARIES_KEY, SLOT_ID
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from search.analysis import UserDictionaries, char_analyzer, word_analyzer
-from search.analysis.dictionaries import DICTIONARIES_KEY, dictionaries_json, read_dictionaries
 from search.columns import duplicate_signatures
 from search.config import ConfigError
 from search.duplicates import Clusterer, Signature
@@ -95,6 +94,8 @@ def commit(generation: Path, parts: list, dictionaries: UserDictionaries) -> Non
     if parts:
         merged.compact(str(generation))
     merged.close()
+    from search.xapian_documents import DICTIONARIES_KEY, dictionaries_json
+
     db = xapian.WritableDatabase(str(generation), xapian.DB_CREATE_OR_OPEN)
     db.set_metadata(DICTIONARIES_KEY, dictionaries_json(dictionaries))
     db.commit()
@@ -142,6 +143,8 @@ class Changes:
         self.xapian = engine_of(generation) == "xapian"
         if self.xapian:
             xapian = _xapian()
+            from search.xapian_documents import DICTIONARIES_KEY, read_dictionaries
+
             self._db = xapian.WritableDatabase(str(generation), xapian.DB_OPEN)
             dictionaries = read_dictionaries(self._db.get_metadata(DICTIONARIES_KEY))
             self._words = word_analyzer(dictionaries)

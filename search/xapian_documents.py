@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import xapian
 
+from .analysis import UserDictionaries
+
 PREFIXES = {"title": "T", "body": "B", "title_chars": "U", "body_chars": "C"}
 WORD_FIELDS = ("title", "body")
 CHAR_FIELDS = ("title_chars", "body_chars")
@@ -76,6 +78,28 @@ _SPELLED = {
 }
 
 Analyzer = Callable[..., Iterable[Any]]
+
+
+# The user dictionaries the database was built with (its queries are analysed with them;
+# a Whoosh index pickles them with its schema).
+DICTIONARIES_KEY = "hansearch.dictionaries"
+
+
+def dictionaries_json(dictionaries: UserDictionaries) -> str:
+    return json.dumps(
+        {"chinese": dictionaries.chinese, "korean": dictionaries.korean}, ensure_ascii=False
+    )
+
+
+def read_dictionaries(text: str | bytes) -> UserDictionaries:
+    """The dictionaries ``dictionaries_json`` wrote; none from an empty text."""
+    if not text:
+        return UserDictionaries()
+    raw = json.loads(text)
+    return UserDictionaries(
+        chinese=tuple(tuple(entry) for entry in raw["chinese"]),
+        korean=tuple(tuple(entry) for entry in raw["korean"]),
+    )
 
 
 def id_term(doc_id: str) -> str:

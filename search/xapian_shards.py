@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .analysis import UserDictionaries, char_analyzer, word_analyzer
-from .analysis.dictionaries import DICTIONARIES_KEY, read_dictionaries
 from .config import Settings, shard_address
 from .query import QueryBuilder
 from .store import IndexUnavailable
@@ -49,6 +48,8 @@ def open_xapian(generation: Path):
 def query_builder(db) -> QueryBuilder:
     """The analyzers with the user dictionaries the database was built with (its
     metadata), loaded once per process."""
+    from .xapian_documents import DICTIONARIES_KEY, read_dictionaries
+
     dictionaries = read_dictionaries(db.get_metadata(DICTIONARIES_KEY))
     with _builders_lock:
         found = _builders.get(dictionaries)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,24 +71,3 @@ def _read_korean(path: Path):
         except ValueError as exc:
             raise DictionaryError(f"{path}:{number}: score must be a number") from exc
         yield word, tag, score
-
-
-# Where an index that cannot pickle them (Xapian's metadata) keeps the dictionaries.
-DICTIONARIES_KEY = "hansearch.dictionaries"
-
-
-def dictionaries_json(dictionaries: UserDictionaries) -> str:
-    return json.dumps(
-        {"chinese": dictionaries.chinese, "korean": dictionaries.korean}, ensure_ascii=False
-    )
-
-
-def read_dictionaries(text: str | bytes) -> UserDictionaries:
-    """The dictionaries ``dictionaries_json`` wrote; none from an empty text."""
-    if not text:
-        return UserDictionaries()
-    raw = json.loads(text)
-    return UserDictionaries(
-        chinese=tuple(tuple(entry) for entry in raw["chinese"]),
-        korean=tuple(tuple(entry) for entry in raw["korean"]),
-    )
