@@ -23,6 +23,10 @@ from search.store import open_index
 
 # Memory a worker's Whoosh writer may buffer before it spills sorted runs to disk.
 WRITER_LIMIT_MB = 256
+# A Xapian rebuild worker starts a new database every this many documents, and writes
+# what it holds every XAPIAN_COMMIT_DOCS.
+XAPIAN_PART_DOCS = 20_000
+XAPIAN_COMMIT_DOCS = 4_000
 _PARTS = "parts"
 
 
@@ -36,28 +40,36 @@ def create(generation: Path, engine: str, dictionaries: UserDictionaries) -> Non
 
 
 class PartWriter:
-    """What one rebuild worker writes: ``add`` documents, then ``finish`` gives the part
-    (None when it wrote nothing)."""
+    """What one rebuild worker writes: ``add`` documents, then ``finish`` gives its part
+    (None when it wrote nothing): a Whoosh segment, or the paths of the Xapian databases
+    it wrote, a new one every ``XAPIAN_PART_DOCS`` documents (Xapian adds to a small
+    database fast and to a large one slowly; merging them at the end is one linear pass)."""
 
     def __init__(self, generation: Path, worker: int, dictionaries: UserDictionaries) -> None:
         self.count = 0
+        self._whoosh = None
         if engine_of(generation) == "xapian" or (generation / _PARTS).is_dir():
-            xapian = _xapian()
-            self._path = generation / _PARTS / str(worker)
-            self._db = xapian.WritableDatabase(str(self._path), xapian.DB_CREATE)
+            self._folder = generation / _PARTS
+            self._worker = worker
+            self._paths: list[str] = []
+            self._db = None
             self._words = word_analyzer(dictionaries)
             self._chars = char_analyzer()
-            self._whoosh = None
         else:
             self._whoosh = SegmentWriter(open_index(generation), _lk=False, limitmb=WRITER_LIMIT_MB)
 
     def add(self, fields: dict[str, Any]) -> None:
-        self.count += 1
         if self._whoosh is not None:
+            self.count += 1
             self._whoosh.add_document(**fields)
             return
         from search.xapian_documents import build_document
 
+        if self.count % XAPIAN_PART_DOCS == 0:
+            self._next_part()
+        elif self.count % XAPIAN_COMMIT_DOCS == 0:
+            self._db.commit()  # bounds the memory of the documents not yet written
+        self.count += 1
         doc, spellings = build_document(fields, self._words, self._chars)
         self._db.add_document(doc)
         for word in spellings:
@@ -69,9 +81,21 @@ class PartWriter:
                 return self._whoosh._finalize_segment()
             self._whoosh.cancel()
             return None
-        self._db.commit()
-        self._db.close()
-        return str(self._path) if self.count else None
+        self._close()
+        return self._paths or None
+
+    def _next_part(self) -> None:
+        self._close()
+        xapian = _xapian()
+        path = self._folder / f"{self._worker:04d}-{len(self._paths):05d}"
+        self._db = xapian.WritableDatabase(str(path), xapian.DB_CREATE)
+        self._paths.append(str(path))
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.commit()
+            self._db.close()
+            self._db = None
 
 
 def commit(generation: Path, parts: list, dictionaries: UserDictionaries) -> None:
@@ -89,9 +113,10 @@ def commit(generation: Path, parts: list, dictionaries: UserDictionaries) -> Non
         return
     xapian = _xapian()
     merged = xapian.Database()
-    for part in sorted(parts, key=lambda p: int(Path(p).name)):
-        merged.add_database(xapian.Database(part))
-    if parts:
+    paths = sorted(path for worker in parts for path in worker)  # by worker, then in order
+    for path in paths:
+        merged.add_database(xapian.Database(path))
+    if paths:
         merged.compact(str(generation))
     merged.close()
     from search.xapian_documents import DICTIONARIES_KEY, dictionaries_json

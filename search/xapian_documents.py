@@ -137,11 +137,17 @@ def build_document(
         ]
         each = occurrence_weight(fieldname, len(tokens))
         spelled = _SPELLED[fieldname]
+        # Phrases are matched in the character view: only its positions are kept (the
+        # word view's offsets, for highlights, are in the data).
+        positional = fieldname in CHAR_FIELDS
         for word, position, _, _ in tokens:
             name = prefix + word
             if len(name.encode("utf-8")) > MAX_TERM_BYTES:
                 continue
-            doc.add_posting(name, position, each)
+            if positional:
+                doc.add_posting(name, position, each)
+            else:
+                doc.add_term(name, each)
             if spelled.fullmatch(word):
                 spellings.add(word)
         tokens_of[fieldname] = tokens[:MAX_MARKED_TOKENS]

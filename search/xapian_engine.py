@@ -19,6 +19,7 @@ The query language, the analysis and the ranked list's rules are hansearch's own
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from .query import BuiltQuery, QueryBuilder, Unit, as_words
 from .ranked_list import rarity
 from .related import TUNING, distinctive_words
 from .schema import TITLE_BOOST
+from .scoring import MAX_TERMS
 from .xapian_documents import (
     BM25_K1,
     CHAR_FIELDS,
@@ -203,14 +205,19 @@ class XapianEngine:
     def _exists(self, query: xapian.Query) -> bool:
         return bool(self._enquire(query, xapian.BoolWeight()).get_mset(0, 1).size())
 
-    def count(self, query: xapian.Query, spies: dict[str, int] | None = None):
-        """How many documents match ``query`` (exactly), and with ``spies`` (facet name ->
-        value slot) the count of each value among them."""
+    def count(
+        self, query: xapian.Query, budget: Budget, spies: dict[str, int] | None = None
+    ) -> tuple[int, dict[str, Counter]]:
+        """How many documents match ``query`` (exactly, unless ``budget`` runs out: then
+        Xapian's estimate), and with ``spies`` (facet name -> value slot) the count of each
+        value among those counted."""
         enquire = self._enquire(query, xapian.BoolWeight())
         watching = {name: xapian.ValueCountMatchSpy(slot) for name, slot in (spies or {}).items()}
         for spy in watching.values():
             enquire.add_matchspy(spy)
+        _limit(enquire, budget)
         mset = enquire.get_mset(0, 0, self.db.get_doccount())
+        budget.exhausted()
         facets = {
             name: Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
             for name, spy in watching.items()
@@ -231,9 +238,7 @@ class XapianEngine:
         else:
             enquire.set_sort_by_relevance_then_value(SLOT_ID, False)
         enquire.set_collapse_key(SLOT_CLUSTER)
-        left = budget.deadline - time.monotonic()
-        if left != float("inf"):
-            enquire.set_time_limit(max(left, 0.001))
+        _limit(enquire, budget)
         skip = NEWEST_WIDTH if by_date else 0
         mset = enquire.get_mset(0, count)
         # The bindings' MSetItem leaves out the sort key (the id here); their iterator has it.
@@ -282,21 +287,34 @@ class _Search:
         sizes = [_size(db, u.match) for u in units]
         common = max(ranked_list.COMMON_SHARE * db.get_doccount(), ranked_list.COMMON_MIN)
         rare = [i for i, size in enumerate(sizes) if 0 < size <= common]
-        leading = rare or list(range(len(units)))
         self.restrict = _restriction(built)
-        self.listed = self.restrict(xapian.Query(_OR, [self.unit_queries[i] for i in leading]))
+        if rare:
+            listing = [self.unit_queries[i] for i in rare]
+        else:  # only common units: found by their words' terms (a phrase check of a common
+            # word over most of the archive would cost seconds)
+            listing = [_query(_words_only(u.match)) for u in units]
+        self.listed = self.restrict(xapian.Query(_OR, listing))
         self.every = self.restrict(xapian.Query(_AND, self.unit_queries))
-        self.total, self.facets = engine.count(self.listed, FACET_SLOTS)
-        self.total_all_words = engine.count(self.every)[0] if len(units) > 1 else self.total
+        self.total, self.facets = engine.count(self.listed, budget, FACET_SLOTS)
+        self.total_all_words = self.total
+        if len(units) > 1:
+            self.total_all_words = engine.count(self.every, budget)[0]
+        # A unit's rarity: from its exact count when it is rare (the union of its terms and
+        # phrases; cheap), else from its largest term's frequency (as the ranked list
+        # estimates common units).
         total = db.get_doccount()
-        self.weights = [
-            rarity(total, engine.count(q)[0] if i in leading and not _is_term(u) else sizes[i])
-            for i, (u, q) in enumerate(zip(units, self.unit_queries, strict=True))
-        ]
+        self.weights = []
+        for i, (unit, query) in enumerate(zip(units, self.unit_queries, strict=True)):
+            exact = i in rare and not _is_term(unit) and not budget.exhausted()
+            self.weights.append(
+                rarity(total, engine.count(query, budget)[0] if exact else sizes[i])
+            )
         self.tiered = len(units) <= ranked_list.TIER_MAX_UNITS
+        # A long query's weakest terms (common words) are left out of the ranking, as the
+        # Whoosh engine does (scoring.MAX_TERMS): what they add changes little.
+        strongest = sorted(built.ranking, key=lambda t: -_boost(t) * _idf(db, t))[:MAX_TERMS]
         self.ranking = xapian.Query(
-            _OR,
-            [_scaled(xapian.Query(term(t.fieldname, t.text)), _boost(t)) for t in built.ranking],
+            _OR, [_scaled(xapian.Query(term(t.fieldname, t.text)), _boost(t)) for t in strongest]
         )
         self.held: dict[int, set[int]] = {}
 
@@ -392,11 +410,20 @@ class _Search:
             self.held[item.docnum] = set()
         among = xapian.Query(_OR, [xapian.Query(id_term(item.doc_id)) for item in wanted])
         for number, unit in enumerate(self.unit_queries):
+            if self.budget.exhausted():
+                break  # the units not looked at count as missing: the answer says timed out
             enquire = self.engine._enquire(
                 xapian.Query(xapian.Query.OP_FILTER, unit, among), xapian.BoolWeight()
             )
             for match in enquire.get_mset(0, len(wanted)):
                 self.held[match.docid].add(number)
+
+
+def _limit(enquire: xapian.Enquire, budget: Budget) -> None:
+    """Xapian stops matching once what is left of ``budget`` is spent."""
+    left = budget.deadline - time.monotonic()
+    if left != float("inf"):
+        enquire.set_time_limit(max(left, 0.001))
 
 
 def _weightless_then(matching: xapian.Query, ranking: xapian.Query) -> xapian.Query:
@@ -406,6 +433,18 @@ def _weightless_then(matching: xapian.Query, ranking: xapian.Query) -> xapian.Qu
 
 def _scaled(query: xapian.Query, factor: float) -> xapian.Query:
     return query if factor == 1.0 else xapian.Query(xapian.Query.OP_SCALE_WEIGHT, query, factor)
+
+
+def _idf(db: xapian.Database, t: Term) -> float:
+    return math.log(1 + db.get_doccount() / max(db.get_termfreq(term(t.fieldname, t.text)), 1))
+
+
+def _words_only(query: Query) -> Query:
+    """A unit's query without its phrase alternatives when it has a word's term."""
+    if isinstance(query, Or):
+        words = [q for q in query.subqueries if not isinstance(q, Phrase)]
+        return Or([_words_only(q) for q in words]) if words else query
+    return query
 
 
 def _boost(t: Term) -> float:

@@ -288,3 +288,36 @@ def test_a_shard_that_is_down_or_silent_is_a_clear_503_never_a_hang(shards, tmp_
         SearchService(load_settings(silent, environ={})).search(SearchRequest(q="사령부"))
     assert time.monotonic() - started < 5
     listener.close()
+
+
+def test_a_worker_writes_small_databases_that_merge_into_one_in_order(tmp_path, monkeypatch):
+    """A rebuild worker starts a new Xapian database every XAPIAN_PART_DOCS documents;
+    the generation is their merge, every document in the order written."""
+    import xapian
+
+    from indexer import writers
+    from search.analysis import UserDictionaries
+    from search.document import Document
+    from search.schema import document_fields
+    from search.xapian_documents import SLOT_ID
+
+    monkeypatch.setattr(writers, "XAPIAN_PART_DOCS", 3)
+    monkeypatch.setattr(writers, "XAPIAN_COMMIT_DOCS", 2)
+    generation = tmp_path / "generation"
+    generation.mkdir()
+    writers.create(generation, "xapian", UserDictionaries())
+    parts = []
+    for worker, ids in ((0, range(7)), (1, range(7, 9))):
+        writer = writers.PartWriter(generation, worker, UserDictionaries())
+        for number in ids:
+            doc = Document(
+                id=f"doc-{number}", title=f"제목 {number}", body="사령부 본문", lang="ko"
+            )
+            writer.add(document_fields(doc))
+        parts.append(writer.finish())
+    assert [len(p) for p in parts] == [3, 1]
+    writers.commit(generation, parts, UserDictionaries())
+    db = xapian.Database(str(generation))
+    ids = [db.get_document(p.docid).get_value(SLOT_ID).decode() for p in db.postlist("")]
+    assert ids == [f"doc-{n}" for n in range(9)]
+    assert not (generation / "parts").exists()
