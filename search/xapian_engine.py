@@ -6,15 +6,23 @@ The query language, the analysis and the ranked list's rules are hansearch's own
 (``search.query``, ``search.ranked_list``); Xapian matches and scores in C++:
 
 - the *listed* articles are those with any counted unit (the rarer ones when some are
-  common), within the filters; their total and facets come from one boolean pass;
+  common; when all are common, found by their words' terms only), within the filters;
+  their total and facets come from one boolean pass;
 - articles with every unit are a Xapian AND; a search of at most ``TIER_MAX_UNITS``
   units lists them first;
 - scores are Xapian's BM25 of the ranking terms (title and character-view weights as
-  query weights, the title field's boost included); the others are ranked by that score
-  times their coordination, computed for the ``RERANK`` x depth best of them by BM25 (a
-  rescoring window, as Elasticsearch's ``rescore``), from the query terms each holds;
+  query weights, the title field's boost included; a long query's ``MAX_TERMS``
+  strongest); the others are ranked by that score times their coordination, computed for
+  the ``RERANK`` x depth best of them by BM25 (a rescoring window, as Elasticsearch's
+  ``rescore``), the units each holds found by one query per unit within them;
+- equal scores are ordered by id and near-duplicates folded by Xapian's collapse on the
+  cluster, so shards and one database give the same page;
 - newest first ranks by the number of units held (Xapian's CoordWeight over one clause
   per unit), then by date.
+
+Xapian's time limit only stops exhaustive counting; what bounds a search's cost is the
+work asked (the strongest terms, common words by their terms), and its budget is checked
+between the queries of a search.
 """
 
 from __future__ import annotations
