@@ -321,3 +321,17 @@ def test_a_worker_writes_small_databases_that_merge_into_one_in_order(tmp_path, 
     ids = [db.get_document(p.docid).get_value(SLOT_ID).decode() for p in db.postlist("")]
     assert ids == [f"doc-{n}" for n in range(9)]
     assert not (generation / "parts").exists()
+
+
+def test_verify_names_a_damaged_file_of_a_xapian_generation(shards, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(shards["root"] / "index1", copy)
+    config = write_config(tmp_path / "c.toml", shards["root"] / "news", copy)
+    intact = run_hansearch("verify", "--config", str(config))
+    assert intact.returncode == 0 and "every file is intact" in intact.stdout
+    generation = copy / "generations" / (copy / "CURRENT").read_text().strip()
+    with (generation / "postlist.glass").open("ab") as handle:
+        handle.write(b"x")
+    damaged = run_hansearch("verify", "--config", str(config))
+    assert damaged.returncode == 1
+    assert "postlist.glass has" in damaged.stderr and "were written" in damaged.stderr
