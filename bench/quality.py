@@ -622,7 +622,9 @@ def product_fields(docs: list[Document], label: str) -> list[dict]:
 
 class WhooshPart:
     """One shard of a Whoosh index: a segment of its own (as a rebuild's workers write
-    them), which ``finish_index`` commits with the others."""
+    them), which ``finish_index`` commits with the others. Written here rather than with
+    ``indexer.writers.PartWriter``: ``--repo`` checkouts older than that module are
+    measured too (the Xapian config, newer, uses it)."""
 
     def __init__(self, job_name: str, shard: int) -> None:
         ix = index.open_dir(str(_WRITE_DIRS[job_name]))

@@ -40,17 +40,10 @@ def index_stats(generation: Path) -> IndexStats:
 def _xapian_counts(generation: Path) -> tuple[int, list[Counter]]:
     import xapian
 
+    from .budget import UNLIMITED
     from .xapian_documents import FACET_SLOTS
+    from .xapian_engine import count_matches
 
     db = xapian.Database(str(generation))
-    enquire = xapian.Enquire(db)
-    enquire.set_query(xapian.Query.MatchAll)
-    spies = [xapian.ValueCountMatchSpy(FACET_SLOTS[name]) for name in ("lang", "source", "month")]
-    for spy in spies:
-        enquire.add_matchspy(spy)
-    enquire.get_mset(0, 0, db.get_doccount())
-    counters = [
-        Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
-        for spy in spies
-    ]
-    return db.get_doccount(), counters
+    _, facets = count_matches(db, xapian.Query.MatchAll, UNLIMITED, FACET_SLOTS)
+    return db.get_doccount(), [facets[name] for name in ("lang", "source", "month")]

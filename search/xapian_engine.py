@@ -58,6 +58,7 @@ from .xapian_documents import (
     SLOT_NEWEST,
     SOURCE_PREFIX,
     WDF_SCALE,
+    WORD_FIELDS,
     id_term,
     read_data,
     term,
@@ -157,7 +158,7 @@ class XapianEngine:
             return []
         alternatives = []
         for word in words:
-            for fieldname in ("title", "body"):
+            for fieldname in WORD_FIELDS:
                 weight = word.saturated * (TITLE_BOOST if fieldname == "title" else 1.0)
                 alternatives.append(_scaled(xapian.Query(term(fieldname, word.term)), weight))
         query = xapian.Query(_OR, alternatives)
@@ -173,7 +174,7 @@ class XapianEngine:
         enquire = self._enquire(query)
         found: list[tuple[int, float]] = []
         seen: set[str] = set()
-        wanted = {term(f, w.term) for w in words for f in ("title", "body")}
+        wanted = {term(f, w.term) for w in words for f in WORD_FIELDS}
         needed = min(TUNING.min_shared, len(words))
         for item in enquire.get_mset(0, (limit + 10) * 3):
             held = {t.decode("utf-8") for t in enquire.matching_terms(item.docid)} & wanted
@@ -189,7 +190,7 @@ class XapianEngine:
         return found
 
     def correction(self, word: str, surface: str, latin: bool, distance: int) -> str | None:
-        if any(self.db.get_termfreq(term(f, word)) for f in ("title", "body")):
+        if any(self.db.get_termfreq(term(f, word)) for f in WORD_FIELDS):
             return None
         found = self.db.get_spelling_suggestion(surface, distance).decode("utf-8")
         return found if found and found != surface and found.isascii() == latin else None
@@ -219,18 +220,7 @@ class XapianEngine:
         """How many documents match ``query`` (exactly, unless ``budget`` runs out: then
         Xapian's estimate), and with ``spies`` (facet name -> value slot) the count of each
         value among those counted."""
-        enquire = self._enquire(query, xapian.BoolWeight())
-        watching = {name: xapian.ValueCountMatchSpy(slot) for name, slot in (spies or {}).items()}
-        for spy in watching.values():
-            enquire.add_matchspy(spy)
-        _limit(enquire, budget)
-        mset = enquire.get_mset(0, 0, self.db.get_doccount())
-        budget.exhausted()
-        facets = {
-            name: Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
-            for name, spy in watching.items()
-        }
-        return mset.get_matches_estimated(), facets
+        return count_matches(self.db, query, budget, spies)
 
     def top(
         self, query: xapian.Query, count: int, budget: Budget, by_date: bool = False
@@ -425,6 +415,26 @@ class _Search:
             )
             for match in enquire.get_mset(0, len(wanted)):
                 self.held[match.docid].add(number)
+
+
+def count_matches(
+    db: xapian.Database, query: xapian.Query, budget: Budget, spies: dict[str, int] | None = None
+) -> tuple[int, dict[str, Counter]]:
+    """See ``XapianEngine.count``."""
+    enquire = xapian.Enquire(db)
+    enquire.set_query(query)
+    enquire.set_weighting_scheme(xapian.BoolWeight())
+    watching = {name: xapian.ValueCountMatchSpy(slot) for name, slot in (spies or {}).items()}
+    for spy in watching.values():
+        enquire.add_matchspy(spy)
+    _limit(enquire, budget)
+    mset = enquire.get_mset(0, 0, db.get_doccount())
+    budget.exhausted()
+    facets = {
+        name: Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
+        for name, spy in watching.items()
+    }
+    return mset.get_matches_estimated(), facets
 
 
 def _limit(enquire: xapian.Enquire, budget: Budget) -> None:
