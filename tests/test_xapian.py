@@ -335,3 +335,95 @@ def test_verify_names_a_damaged_file_of_a_xapian_generation(shards, tmp_path):
     damaged = run_hansearch("verify", "--config", str(config))
     assert damaged.returncode == 1
     assert "postlist.glass has" in damaged.stderr and "were written" in damaged.stderr
+
+
+# A question whose answer holds its rarest word, among more articles than the re-ranking
+# window holds that have every other word, in their titles too.
+
+
+def _crowded_corpus(folder: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    folder.mkdir(parents=True)
+
+    def filler(count: int) -> str:  # words of no other article: no near-duplicates
+        letters = "bcdfghjklmnpqrstvwxz"
+        return " ".join("".join(rng.choice(letters) for _ in range(7)) for _ in range(count))
+
+    for number in range(150):
+        (folder / f"crowd-{number:03d}.md").write_text(
+            "---\ntitle: alpha bravo charlie delta echo\n---\n"
+            f"Alpha bravo charlie delta echo. {filler(40)}\n",
+            encoding="utf-8",
+        )
+    (folder / "answer.md").write_text(
+        f"---\ntitle: {filler(3)}\n---\nThe zulu alpha report. {filler(40)}\n", encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crowded")
+    _crowded_corpus(root / "news")
+    services = {}
+    for engine in ("whoosh", "xapian"):
+        config = write_config(
+            root / f"{engine}.toml",
+            root / "news",
+            root / engine,
+            index_extra=f'engine = "{engine}"\n',
+        )
+        built = run_hansearch("rebuild", "--config", str(config))
+        assert built.returncode == 0, built.stderr
+        services[engine] = SearchService(load_settings(config, environ={}))
+    return services
+
+
+def test_the_answer_with_the_rarest_word_is_first_beyond_the_rescoring_window(crowded):
+    """150 articles hold five of the six words, in title and body (a higher BM25 than the
+    answer's: more than the re-ranking window of a 10-result page, 100, gathered by BM25
+    alone); the answer holds the rarest word and one other. Coordination puts it first,
+    as the Whoosh engine, which ranks every listed article, does."""
+    from search import xapian_engine
+
+    assert xapian_engine.RERANK_MIN < 150
+    q = "alpha bravo charlie delta echo zulu"
+    for engine in ("whoosh", "xapian"):
+        found = crowded[engine].search(SearchRequest(q=q, size=10))
+        assert found.total == 151, engine
+        assert [found.results[0].id, found.results[0].missing] == [
+            "news/answer.md",
+            ["bravo", "charlie", "delta", "echo"],
+        ], engine
+        assert found.results[1].missing == ["zulu"], engine
+
+
+def test_a_rebuild_that_drops_repeated_articles_leaves_its_database_packed(tmp_path):
+    """The 35 articles of extra.jsonl crawled twice (a copy of the file): each is indexed
+    once, and the database left after deleting the copies is as small as Xapian's own
+    compaction of it (changing packed blocks in place splits them: 40% larger on a shard
+    of ../shared/corpus)."""
+    import xapian
+
+    from indexer.build import rebuild
+    from search.store import IndexStore
+
+    corpus = tmp_path / "news"
+    _search_corpus(corpus)
+    shutil.copy(corpus / "extra.jsonl", corpus / "extra-again.jsonl")
+    config = write_config(
+        tmp_path / "c.toml", corpus, tmp_path / "index", index_extra='engine = "xapian"\n'
+    )
+    settings = load_settings(config, environ={})
+    report = rebuild(settings)
+    assert (report.indexed, report.duplicates) == (37, 35)
+    generation = IndexStore(settings.index.path).current_path()
+    xapian.Database(str(generation)).compact(str(tmp_path / "again"), xapian.Compactor.FULLER)
+
+    def size(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.iterdir() if p.name.endswith(".glass"))
+
+    assert size(generation) == size(tmp_path / "again")
+    found = SearchService(settings).search(SearchRequest(q="국방부 조직 개편 7차"))
+    assert [hit.id for hit in found.results][:1] == ["bulk-07"]
