@@ -15,10 +15,10 @@ The query language, the analysis and the ranked list's rules are hansearch's own
   engine's BM25F: the title's boost is in the index's frequencies; a long query's
   ``MAX_TERMS`` strongest); the others are ranked by that score times their
   coordination, computed for the ``RERANK`` x depth of them gathered first (a rescoring
-  window, as Elasticsearch's ``rescore``) by BM25 plus a bonus per unit held, weighed by
-  its rarity (so that an article holding the rarer units is gathered even when its BM25
-  alone is not among the best), the units each holds found by one query per unit within
-  them;
+  window, as Elasticsearch's ``rescore``) by BM25 plus a bonus per rare unit held,
+  weighed by its rarity (so that an article holding the rarer units is gathered even when
+  its BM25 alone is not among the best), the units each holds found by one query per
+  ``HOLD_BATCH`` units within them;
 - equal scores are ordered by id and near-duplicates folded by Xapian's collapse on the
   cluster, so shards and one database give the same page;
 - newest first ranks by the number of units held (Xapian's CoordWeight over one clause
@@ -74,6 +74,8 @@ from .xapian_documents import (
 RERANK = 4
 RERANK_MIN = 100
 GATHER_BONUS = 3.0
+# The units whose holders one query finds (see _Search._hold).
+HOLD_BATCH = 48
 MAX_SIMILAR = 50
 # How deep a ranking goes to fill a page once near-duplicates are folded.
 MAX_FOLD_DEPTH = 4 * MAX_RESULT_DEPTH
@@ -452,22 +454,37 @@ class _Search:
 
     def _hold(self, items: list[_Item]) -> None:
         """Which units each of ``items`` holds (into ``self.held``): one Xapian query per
-        unit, within those articles (named by their id terms), so phrases are checked
-        where they stand, in C++, locally or on the shards."""
+        ``HOLD_BATCH`` units, within those articles (named by their id terms), so phrases
+        are checked where they stand, in C++, locally or on the shards. Unit j of a batch
+        weighs 2**j (a fixed-weight posting source) where an article holds it: the
+        article's weight is the set of units it holds, exactly (whole numbers below 2**53
+        are exact in a double)."""
         wanted = [item for item in items if item.docnum not in self.held]
         if not wanted:
             return
         for item in wanted:
             self.held[item.docnum] = set()
         among = xapian.Query(_OR, [xapian.Query(id_term(item.doc_id)) for item in wanted])
-        for number, unit in enumerate(self.unit_queries):
+        for first in range(0, len(self.unit_queries), HOLD_BATCH):
             if self.budget.exhausted():
                 break  # the units not looked at count as missing: the answer says timed out
-            enquire = self.engine._enquire(
-                xapian.Query(xapian.Query.OP_FILTER, unit, among), xapian.BoolWeight()
-            )
-            for match in enquire.get_mset(0, len(wanted)):
-                self.held[match.docid].add(number)
+            batch = self.unit_queries[first : first + HOLD_BATCH]
+            flags = [
+                xapian.Query(
+                    _AND,
+                    _scaled(unit, 0.0),
+                    xapian.Query(xapian.FixedWeightPostingSource(float(1 << bit))),
+                )
+                for bit, unit in enumerate(batch)
+            ]
+            query = xapian.Query(xapian.Query.OP_FILTER, xapian.Query(_OR, flags), among)
+            # (under BoolWeight Xapian would not ask the posting sources for weights)
+            for match in self.engine._enquire(query).get_mset(0, len(wanted) + 1):
+                bits = round(match.weight)
+                held = self.held[match.docid]
+                for bit in range(len(batch)):
+                    if bits >> bit & 1:
+                        held.add(first + bit)
 
 
 def count_matches(

@@ -38,6 +38,9 @@ QUERIES = [
     "美日安全磋商是什么？",
     "Japan military",
     "사령부 존재하지않는낱말",
+    # More units than one query of _Search._hold finds (HOLD_BATCH): 60 words no article
+    # has, then one that 32 have.
+    " ".join(f"zq{a}{b}" for a in "bcdfgh" for b in "klmnprstvw") + " 사령부",
 ]
 
 
@@ -427,3 +430,13 @@ def test_a_rebuild_that_drops_repeated_articles_leaves_its_database_packed(tmp_p
     assert size(generation) == size(tmp_path / "again")
     found = SearchService(settings).search(SearchRequest(q="국방부 조직 개편 7차"))
     assert [hit.id for hit in found.results][:1] == ["bulk-07"]
+
+
+def test_a_query_of_more_units_than_one_query_holds_says_what_each_result_lacks(xapian_service):
+    from search.xapian_engine import HOLD_BATCH
+
+    words = [f"zq{a}{b}" for a in "bcdfgh" for b in "klmnprstvw"]
+    assert len(words) > HOLD_BATCH
+    found = xapian_service.search(SearchRequest(q=" ".join(words) + " 사령부", size=100))
+    assert found.total == 32
+    assert all(hit.missing == words for hit in found.results)
