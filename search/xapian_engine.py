@@ -293,8 +293,7 @@ class _Search:
         self.unit_queries = [_query(u.match) for u in units]
         sizes = [_size(db, u.match) for u in units]
         common = max(ranked_list.COMMON_SHARE * db.get_doccount(), ranked_list.COMMON_MIN)
-        rare = [i for i, size in enumerate(sizes) if 0 < size <= common]
-        self.rare = rare
+        self.rare = rare = [i for i, size in enumerate(sizes) if 0 < size <= common]
         self.restrict = _restriction(built)
         if rare:
             listing = [self.unit_queries[i] for i in rare]
@@ -317,6 +316,7 @@ class _Search:
             self.weights.append(
                 rarity(total, engine.count(query, budget)[0] if exact else sizes[i])
             )
+        self.whole = sum(self.weights) or 1.0
         self.tiered = len(units) <= ranked_list.TIER_MAX_UNITS
         # A long query's weakest terms (common words) are left out of the ranking, as the
         # Whoosh engine does (scoring.MAX_TERMS): what they add changes little.
@@ -375,11 +375,10 @@ class _Search:
             candidates = engine.top(self._gathering(rest), window, self.budget)
             self._hold(candidates)
             self._score(candidates)
-            whole = sum(self.weights) or 1.0
             power = ranked_list.COORDINATION_POWER
             for item in candidates:
                 held = self.held[item.docnum]
-                share = sum(self.weights[i] for i in held) / whole
+                share = sum(self.weights[i] for i in held) / self.whole
                 item.score *= 1.0 if len(held) == len(self.units) else share**power
             candidates.sort(key=lambda item: (-item.score, item.doc_id))
             ranked += candidates[: depth - len(ranked)]
@@ -399,17 +398,8 @@ class _Search:
             return plain
         best = self.engine.top(plain, 1, self.budget)
         reference = best[0].score if best else 1.0
-        whole = sum(self.weights) or 1.0
         bonuses = [
-            xapian.Query(
-                _AND,
-                _scaled(self.unit_queries[i], 0.0),
-                xapian.Query(
-                    xapian.FixedWeightPostingSource(
-                        GATHER_BONUS * reference * self.weights[i] / whole
-                    )
-                ),
-            )
+            _weighing(self.unit_queries[i], GATHER_BONUS * reference * self.weights[i] / self.whole)
             for i in rarest
         ]
         return xapian.Query(xapian.Query.OP_AND_MAYBE, [_scaled(rest, 0.0), self.ranking, *bonuses])
@@ -418,8 +408,9 @@ class _Search:
         """Each item's score: the BM25 of the ranking terms (one query within them)."""
         if not items:
             return
-        among = xapian.Query(_OR, [xapian.Query(id_term(item.doc_id)) for item in items])
-        enquire = self.engine._enquire(xapian.Query(xapian.Query.OP_FILTER, self.ranking, among))
+        enquire = self.engine._enquire(
+            xapian.Query(xapian.Query.OP_FILTER, self.ranking, _among(items))
+        )
         scores = {match.docid: match.weight for match in enquire.get_mset(0, len(items))}
         for item in items:
             item.score = scores.get(item.docnum, 0.0)
@@ -464,19 +455,12 @@ class _Search:
             return
         for item in wanted:
             self.held[item.docnum] = set()
-        among = xapian.Query(_OR, [xapian.Query(id_term(item.doc_id)) for item in wanted])
+        among = _among(wanted)
         for first in range(0, len(self.unit_queries), HOLD_BATCH):
             if self.budget.exhausted():
                 break  # the units not looked at count as missing: the answer says timed out
             batch = self.unit_queries[first : first + HOLD_BATCH]
-            flags = [
-                xapian.Query(
-                    _AND,
-                    _scaled(unit, 0.0),
-                    xapian.Query(xapian.FixedWeightPostingSource(float(1 << bit))),
-                )
-                for bit, unit in enumerate(batch)
-            ]
+            flags = [_weighing(unit, float(1 << bit)) for bit, unit in enumerate(batch)]
             query = xapian.Query(xapian.Query.OP_FILTER, xapian.Query(_OR, flags), among)
             # (under BoolWeight Xapian would not ask the posting sources for weights)
             for match in self.engine._enquire(query).get_mset(0, len(wanted) + 1):
@@ -517,6 +501,18 @@ def _limit(enquire: xapian.Enquire, budget: Budget) -> None:
 def _weightless_then(matching: xapian.Query, ranking: xapian.Query) -> xapian.Query:
     """The documents of ``matching``, weighed by ``ranking`` alone."""
     return xapian.Query(xapian.Query.OP_AND_MAYBE, _scaled(matching, 0.0), ranking)
+
+
+def _weighing(query: xapian.Query, weight: float) -> xapian.Query:
+    """The documents of ``query``, each weighing ``weight`` (a fixed-weight posting source:
+    built into Xapian, so shard servers know it)."""
+    fixed = xapian.Query(xapian.FixedWeightPostingSource(weight))
+    return xapian.Query(_AND, _scaled(query, 0.0), fixed)
+
+
+def _among(items: list[_Item]) -> xapian.Query:
+    """The articles of ``items``, by their id terms (ids are the same on every shard)."""
+    return xapian.Query(_OR, [xapian.Query(id_term(item.doc_id)) for item in items])
 
 
 def _scaled(query: xapian.Query, factor: float) -> xapian.Query:
