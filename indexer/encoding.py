@@ -27,6 +27,7 @@ _BOMS = (
 _LEGACY = ("gb18030", "big5hkscs", "cp949")
 _SCORE_CHARS = 20_000
 _MIN_SCORE = 0.6
+_MIN_BOM_SCORE = 0.0  # a BOM declares the encoding: refuse only text where garbling outweighs
 _MAX_CONTROL_SHARE = 0.01
 _HAN_SPACE_HAN = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -52,7 +53,10 @@ def decode(data: bytes) -> tuple[str, str, int]:
         return (*_checked(nearly[0], "utf-8-sig"), nearly[1])
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return (*_checked(_strict(data, encoding, "invalid {} after BOM"), encoding), 0)
+            text = _strict(data, encoding, "invalid {} after BOM")
+            if plausibility(text) < _MIN_BOM_SCORE:
+                raise SkipFile(f"binary file (garbled {encoding} after BOM)")
+            return (*_checked(text, encoding), 0)
     if b"\x00" in data:
         return (*_checked(*_utf16_without_bom(data)), 0)
     try:

@@ -79,6 +79,22 @@ def test_binary_file_is_skipped_with_reason(tmp_path):
     )
 
 
+def test_bytes_behind_a_utf16_bom_that_decode_to_garble_are_skipped_as_binary(tmp_path):
+    # Every pair is a valid UTF-16 unit (no surrogates), so only the text's look can tell.
+    garble = "".join(chr(0x3400 + (i * 7919) % 0x6000) for i in range(4000))
+    data = b"\xff\xfe" + garble.encode("utf-16-le")
+    assert read_text(_file(tmp_path, "dump.bin", data)) == Skip(
+        "dump.bin", "binary file (garbled utf-16 after BOM)"
+    )
+
+
+@pytest.mark.parametrize("text", ["Привет, мир: русский текст", "これは日本語の文章です。", KOREAN])
+def test_text_of_any_script_behind_a_utf16_bom_is_read(tmp_path, text):
+    result = read_text(_file(tmp_path, "a.txt", b"\xff\xfe" + text.encode("utf-16-le")))
+    assert not isinstance(result, Skip)
+    assert (result.text.lstrip("\ufeff"), result.encoding) == (text, "utf-16")
+
+
 def test_text_full_of_control_characters_is_skipped_as_binary(tmp_path):
     data = bytes(range(1, 32)) * 20
     assert read_text(_file(tmp_path, "x.bin", data)) == Skip(
