@@ -30,6 +30,7 @@ from whoosh.query import (
 )
 
 from .analysis.function_words import is_function_word
+from .analysis.headline_hanja import headline_words
 from .models import SearchError
 
 MAX_QUERY_CHARS = 1000
@@ -66,6 +67,7 @@ _ITEM = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
 _HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -187,6 +189,8 @@ class Word:
     surface: str
     char_terms: list[str]
     function: bool = False  # a question or function word (什么, 얼마, what)
+    # Word-view terms of the words a Korean headline's Hanja stands for (尹: 윤석열, 윤)
+    stands_for: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -249,13 +253,15 @@ class QueryBuilder:
         return built
 
     def _build(self, parsed: ParsedQuery, functions: bool) -> BuiltQuery:
+        # Hanja in a query with Hangul are read as Korean headlines write them (尹, 檢, 美).
+        korean = any(_HANGUL.search(c.text) for g in parsed.groups for c in g)
         units: list[Unit] = []
         ranking: dict[tuple[str, str], float] = {}
         mark_terms: set[str] = set()
         mark_phrases: list[list[str]] = []
         all_words: list[Word] = []
         for group in parsed.groups:
-            clauses = [self._clause(c, functions) for c in group]
+            clauses = [self._clause(c, functions, korean) for c in group]
             clauses = [c for c in clauses if c.match is not None]
             if not clauses:
                 continue
@@ -289,9 +295,10 @@ class QueryBuilder:
             words=all_words,
         )
 
-    def _clause(self, clause: Clause, functions: bool = True) -> _Clause:
+    def _clause(self, clause: Clause, functions: bool = True, korean: bool = False) -> _Clause:
         """The queries of one written item: what it asks, word by word, and its terms;
-        question and function words are told apart when ``functions``."""
+        question and function words are told apart when ``functions``; a Hanja written as
+        a word of its own also finds the Hangul words it stands for when ``korean``."""
         word_fields = ("title",) if clause.title_only else ("title", "body")
         char_fields = ("title_chars",) if clause.title_only else ("title_chars", "body_chars")
         tokens = [
@@ -301,6 +308,12 @@ class QueryBuilder:
         chars = [(t.text, t.startchar, t.endchar) for t in self.chars(clause.text, chars=True)]
         frequency = getattr(self.words, "chinese_word_frequency", lambda word: FRAGMENT_FREQUENCY)
         words = _words(clause.text, tokens, self.chars, functions, frequency)
+        if korean:
+            for w in words:
+                stands_for = [self._term(word) for word in headline_words(w.word.surface)]
+                if stands_for:
+                    w.word.stands_for = [t for t in stands_for if t]
+                    w.word.function = False  # 中, 前: Chinese function words, Korean topics
         # Characters of the topic: those of a word the analysis kept that is not a
         # function word. A term with any other character (a function word, a Korean
         # particle or ending: 그는, 었습) weighs as a function word.
@@ -316,8 +329,9 @@ class QueryBuilder:
             return base * (FUNCTION_WEIGHT if minor else 1.0)
 
         ranking: dict[tuple[str, str], float] = {}
+        stood_for = [(t, w.start, w.end) for w in words for t in w.word.stands_for]
         for name in word_fields:
-            for text, start, end in tokens:
+            for text, start, end in tokens + stood_for:
                 key = (name, text)
                 ranking[key] = max(boost(name, start, end, 1.0), ranking.get(key, 0.0))
         for name in char_fields:
@@ -339,6 +353,7 @@ class QueryBuilder:
         ]
         content = [u for u in units if not u.function] or units
         mark_terms = {w.word.term for w in words if w.word.term and not w.word.function}
+        mark_terms.update(t for t, _, _ in stood_for)
         mark_phrases = [
             w.word.char_terms for w in words if len(w.word.char_terms) > 1 and not w.word.function
         ]
@@ -350,6 +365,11 @@ class QueryBuilder:
             mark_terms,
             mark_phrases,
         )
+
+    def _term(self, word: str) -> str:
+        """The word-view term of one written ``word`` ('' when it reads as several)."""
+        tokens = [t.text for t in self.words(word)]
+        return tokens[0] if len(tokens) == 1 else ""
 
 
 @dataclass
@@ -429,7 +449,11 @@ def _joins(left: Word, right: Word, frequency: Callable[[str], int]) -> bool:
 
 def _word_match(word: Word, word_fields: tuple[str, ...], char_fields: tuple[str, ...]) -> Query:
     """What finds ``word``: its term in the word view, or its characters next to each
-    other in the character view where segmentation differed."""
+    other in the character view where segmentation differed, or a word it stands for."""
+    if word.stands_for:
+        plain = replace(word, stands_for=[])
+        meant = [Term(f, t) for t in word.stands_for for f in word_fields]
+        return Union([_word_match(plain, word_fields, char_fields), *meant])
     chars_match = [_phrase(f, word.char_terms) for f in char_fields]
     if not word.term:
         return Union(chars_match)

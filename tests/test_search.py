@@ -127,6 +127,19 @@ def test_quoted_korean_compound_is_an_exact_phrase(service):
     assert within.phrases_as_words == [] and _ids(within) == [KOREAN_SEED_ID]
 
 
+def test_a_korean_headlines_hanja_finds_the_word_it_stands_for(service):
+    # Korean headlines write 美 for 미국 and 日 for 일본; the seed writes them in Hangul.
+    response = _search(service, "美 日 사령부 설치", size=100)
+    seed = response.results[0]
+    assert (seed.id, seed.missing) == (KOREAN_SEED_ID, [])
+    assert response.total_all_words == 1
+    marked = set(_MARK.findall(seed.title_html + seed.snippet_html))
+    assert {"미국", "일본"} <= marked
+    # Without Hangul the query is Chinese: 美 and 日 are not 미국 and 일본.
+    chinese = _search(service, "美 日", size=100)
+    assert KOREAN_SEED_ID not in _ids(chinese)
+
+
 def test_korean_particles_do_not_hide_nouns(service):
     with_particle = _ids(_search(service, "사령부를", size=100))
     assert KOREAN_SEED_ID in with_particle
