@@ -256,6 +256,11 @@ def test_question_words_are_never_required(service):
     assert question.total_all_words == 2  # 是 and 什么 are not asked of an article
     assert set(_ids(question)) == {CHINESE_SEED_ID, "zh-hant-1"}
     assert [hit.missing for hit in question.results] == [[], []]
+    # Traditional questions ask the older way: 甚麼 (甚么), 何年, 何處 are question words too.
+    older = _search(service, "美日安全磋商在何處？為甚麼？")
+    assert older.total_all_words == 2
+    assert set(_ids(older)) == {CHINESE_SEED_ID, "zh-hant-1"}
+    assert [hit.missing for hit in older.results] == [[], []]
 
 
 @pytest.mark.parametrize("q", ["사령부", "개편", "美日 安全", "사령부 없는낱말", "국방부 발표"])

@@ -18,6 +18,9 @@ CHINESE = frozenset(
     "什么 什么样 为什么 为何 怎么 怎么样 怎样 如何 哪 哪里 哪儿 哪个 哪些 哪一 哪一年 哪种"
     " 哪位 哪家 哪国 谁 几 几个 几时 多少 多久 多长 多大 多远 多高 多重 何 何时 何地 何人"
     " 何种 何者 是否 是不是 有没有 吗 呢 么 请问 啥"
+    # written the older way, as traditional questions often ask (甚麼, 何年, 何處), of
+    # years and ages (哪年, 几年, 几岁), and 时候 of 什么时候 (when)
+    " 甚么 何年 哪年 几年 几岁 何处 何故 何以 何谓 时候"
     # copulas, particles, pronouns, conjunctions, prepositions, auxiliaries
     " 是 的 了 着 过 地 得 之 也 都 就 才 又 还 再 而 且 并 与 及 和 跟 同 或 或者 但 但是"
     " 因为 所以 如果 虽然 被 把 对 于 在 从 到 为 以 由 向 给 让 将 会 能 可 可以 要 应 该"
