@@ -106,7 +106,9 @@ class SearchService:
         hits = []
         for entry in page.entries:
             hit = _hit(engine, entry.docnum, entry.score, spans.get(entry.docnum))
-            hit.missing = entry.missing
+            # A word written twice is counted twice (a question repeats what matters:
+            # measured) but said missing once.
+            hit.missing = list(dict.fromkeys(entry.missing))
             hit.similar = [_similar(engine, d) for d in entry.similar[:MAX_SIMILAR]]
             hits.append(hit)
         suggestion = None

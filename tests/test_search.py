@@ -248,6 +248,12 @@ def test_a_common_word_lists_no_article_by_itself_beside_a_rarer_one(service, mo
     assert response.total == response.total_all_words == 1
 
 
+def test_a_word_written_twice_is_said_missing_once(service):
+    # <script>…</script> pasted into the box: "Missing: script" once, not twice.
+    response = _search(service, "zqxv 사령부 zqxv 사령부를", size=100)
+    assert response.results and {tuple(hit.missing) for hit in response.results} == {("zqxv",)}
+
+
 def test_question_words_are_never_required(service):
     response = _search(service, "주일미군 사령부는 어디에 있습니까?")
     assert _ids(response)[0] == KOREAN_SEED_ID
