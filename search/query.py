@@ -31,6 +31,7 @@ from whoosh.query import (
 
 from .analysis.function_words import is_function_word
 from .analysis.headline_hanja import headline_words
+from .analysis.scripts import HANGUL_RE
 from .models import SearchError
 
 MAX_QUERY_CHARS = 1000
@@ -67,7 +68,6 @@ _ITEM = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
 _HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -244,6 +244,7 @@ class QueryBuilder:
     def __init__(self, words: Analyzer, chars: Analyzer) -> None:
         self.words = words
         self.chars = chars
+        self._stood_for: dict[str, list[str]] = {}  # headline Hanja -> its words' terms
 
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
         built = self._build(parsed, functions=True)
@@ -254,7 +255,7 @@ class QueryBuilder:
 
     def _build(self, parsed: ParsedQuery, functions: bool) -> BuiltQuery:
         # Hanja in a query with Hangul are read as Korean headlines write them (尹, 檢, 美).
-        korean = any(_HANGUL.search(c.text) for g in parsed.groups for c in g)
+        korean = any(HANGUL_RE.search(c.text) for g in parsed.groups for c in g)
         units: list[Unit] = []
         ranking: dict[tuple[str, str], float] = {}
         mark_terms: set[str] = set()
@@ -310,9 +311,8 @@ class QueryBuilder:
         words = _words(clause.text, tokens, self.chars, functions, frequency)
         if korean:
             for w in words:
-                stands_for = [self._term(word) for word in headline_words(w.word.surface)]
-                if stands_for:
-                    w.word.stands_for = [t for t in stands_for if t]
+                w.word.stands_for = self._headline_terms(w.word.surface)
+                if w.word.stands_for:
                     w.word.function = False  # 中, 前: Chinese function words, Korean topics
         # Characters of the topic: those of a word the analysis kept that is not a
         # function word. A term with any other character (a function word, a Korean
@@ -366,10 +366,14 @@ class QueryBuilder:
             mark_phrases,
         )
 
-    def _term(self, word: str) -> str:
-        """The word-view term of one written ``word`` ('' when it reads as several)."""
-        tokens = [t.text for t in self.words(word)]
-        return tokens[0] if len(tokens) == 1 else ""
+    def _headline_terms(self, surface: str) -> list[str]:
+        """The word-view terms of the Hangul words a headline Hanja stands for (each read
+        once per builder, not once per query)."""
+        meant = headline_words(surface)
+        if meant and surface not in self._stood_for:  # only the table's few Hanja are kept
+            terms = [[t.text for t in self.words(w)] for w in meant]
+            self._stood_for[surface] = [t[0] for t in terms if len(t) == 1]
+        return list(self._stood_for.get(surface, ()))
 
 
 @dataclass
