@@ -7,7 +7,9 @@ Each word is matched by its term in the word view or, where segmentation differe
 characters next to each other in the character view. The *units* of a query (its words,
 quoted phrases and OR groups) are what the ranked list counts per article
 (``search.ranked_list``); question and function words (是, 什么, 얼마, what) are units that
-are never required and weigh little. Ranking comes from every term of both views, so it
+are never required and weigh little, and an article lacking a compound but holding its
+parts apart earns part of its weight. Korean words are read in the query's whole text, as
+Kiwi read them in the articles. Ranking comes from every term of both views, so it
 does not depend on which of these matched.
 """
 
@@ -203,6 +205,9 @@ class Unit:
     match: Query
     function: bool = False
     phrase: Clause | None = None  # the quoted phrase this unit is, when it stands alone
+    # What an article lacking the word may hold of it (국회 and 일정 of 국회일정: ``_parts``),
+    # each earning part of its weight in the ranked list
+    parts: list[Query] = field(default_factory=list)
 
 
 @dataclass
@@ -261,8 +266,9 @@ class QueryBuilder:
         mark_terms: set[str] = set()
         mark_phrases: list[list[str]] = []
         all_words: list[Word] = []
+        in_context = iter(self._words_in_context([c for g in parsed.groups for c in g]))
         for group in parsed.groups:
-            clauses = [self._clause(c, functions, korean) for c in group]
+            clauses = [self._clause(c, functions, korean, next(in_context)) for c in group]
             clauses = [c for c in clauses if c.match is not None]
             if not clauses:
                 continue
@@ -296,16 +302,36 @@ class QueryBuilder:
             words=all_words,
         )
 
-    def _clause(self, clause: Clause, functions: bool = True, korean: bool = False) -> _Clause:
-        """The queries of one written item: what it asks, word by word, and its terms;
+    def _words_in_context(self, clauses: list[Clause]) -> list[list[tuple[str, int, int]]]:
+        """The word-view tokens of each clause, read in the query's whole text: Kiwi reads
+        a word by its neighbours, as it read the articles (해변서 alone is one unknown
+        noun; in 강릉 해변서 숭어 it is 해변 + 서, as an article writes it)."""
+        text = " ".join(c.text for c in clauses)
+        tokens = [(t.text, t.startchar, t.endchar) for t in self.words(text, chars=True)]
+        found: list[list[tuple[str, int, int]]] = []
+        start = 0
+        for clause in clauses:
+            end = start + len(clause.text)
+            inside = [(t, a - start, b - start) for t, a, b in tokens if start <= a and b <= end]
+            found.append(inside)
+            start = end + 1
+        return found
+
+    def _clause(
+        self,
+        clause: Clause,
+        functions: bool = True,
+        korean: bool = False,
+        tokens: list[tuple[str, int, int]] | None = None,
+    ) -> _Clause:
+        """The queries of one written item: what it asks, word by word, and its terms
+        (``tokens``: its word-view tokens as read in the query, else read alone);
         question and function words are told apart when ``functions``; a Hanja written as
         a word of its own also finds the Hangul words it stands for when ``korean``."""
         word_fields = ("title",) if clause.title_only else ("title", "body")
         char_fields = ("title_chars",) if clause.title_only else ("title_chars", "body_chars")
-        tokens = [
-            (t.text, t.startchar, t.endchar)
-            for t in self.words(clause.text, positions=True, chars=True)
-        ]
+        if tokens is None:
+            tokens = [(t.text, t.startchar, t.endchar) for t in self.words(clause.text, chars=True)]
         chars = [(t.text, t.startchar, t.endchar) for t in self.chars(clause.text, chars=True)]
         frequency = getattr(self.words, "chinese_word_frequency", lambda word: FRAGMENT_FREQUENCY)
         words = _words(clause.text, tokens, self.chars, functions, frequency)
@@ -348,7 +374,12 @@ class QueryBuilder:
         if not words:
             return _Clause(None, [], {}, [], set(), [])
         units = [
-            Unit(w.word.surface, _word_match(w.word, word_fields, char_fields), w.word.function)
+            Unit(
+                w.word.surface,
+                _word_match(w.word, word_fields, char_fields),
+                w.word.function,
+                parts=_parts(w, tokens, word_fields, char_fields, frequency),
+            )
             for w in words
         ]
         content = [u for u in units if not u.function] or units
@@ -439,6 +470,31 @@ def _words(
     for item in merged:
         item.word.char_terms = [t.text for t in char_analyzer(item.word.surface)]
     return merged
+
+
+def _parts(
+    placed: _Placed,
+    tokens: list[tuple[str, int, int]],
+    word_fields: tuple[str, ...],
+    char_fields: tuple[str, ...],
+    frequency: Callable[[str], int],
+) -> list[Query]:
+    """What an article lacking a word may hold of it, each earning part of its weight in
+    the ranked list: the word-view words inside a compound (국회 and 일정 of 국회일정, 复杂
+    of 复杂化), else, for a Chinese word jieba guessed (罗冠聪吁, not in its dictionary),
+    its character pairs (罗冠, 冠聪, 聪吁)."""
+    span = (placed.start, placed.end)
+    inside = [
+        Union([Term(f, text) for f in word_fields])
+        for text, start, end in tokens
+        if span[0] <= start and end <= span[1] and (start, end) != span
+    ]
+    word = placed.word
+    if inside or len(word.char_terms) < 2 or not _HAN_WORD.fullmatch(word.surface):
+        return inside
+    if word.term and frequency(word.term):
+        return []
+    return [Union([Term(f, pair) for f in char_fields]) for pair in word.char_terms]
 
 
 def _joins(left: Word, right: Word, frequency: Callable[[str], int]) -> bool:

@@ -7,7 +7,9 @@ multiplied by its *coordination*: 1 with every unit, else the share of the units
 it has, to the power ``COORDINATION_POWER``, a unit weighing its rarity (idf: log(1 +
 articles / articles with it), counted exactly for the units whose postings are read whole,
 estimated for the common ones). Lacking a rare word (梵語, 나토) costs an article much,
-lacking a common one (可能, 시간) little (Lucene's coordination factor, weighted). A
+lacking a common one (可能, 시간) little (Lucene's coordination factor, weighted). An
+article lacking a compound but holding its parts apart (국회 … 일정 for 국회일정) still
+lacks it, and earns ``PART_CREDIT`` of its weight times the share of the parts it holds. A
 search of at most ``TIER_MAX_UNITS`` units lists the articles with every word first, then
 the others (what a keyword search promises); a longer one ranks all of them together by
 score times coordination, since a question's words are often not all the answer's.
@@ -40,6 +42,9 @@ COMMON_SHARE = 0.02
 COMMON_MIN = 5000
 # A score is multiplied by (weight of the units matched / weight of all) ** this.
 COORDINATION_POWER = 3.0
+# An article lacking a unit earns this share of its weight times the share of the unit's
+# parts it holds (``Unit.parts``; 0.3, 0.5 and 1.0 measured, see README).
+PART_CREDIT = 0.5
 # Searches of at most this many counted units list the articles with every word first.
 TIER_MAX_UNITS = 3
 
@@ -60,6 +65,8 @@ class Matched:
     docs: set[int]  # the listed articles
     weights: list[float]  # per unit: its rarity (``rarity``)
     unheld: list[Clause]  # quoted phrases (each a unit by itself) that no article holds
+    # per unit: the listed articles lacking it that hold some of its parts -> their share
+    partly: list[dict[int, float]]
 
     @property
     def units(self) -> int:
@@ -75,13 +82,18 @@ class Matched:
         return self.counts[docnum] == self.units
 
     def coordination(self, docs: set[int]) -> dict[int, float]:
-        """Per article of ``docs``: 1 with every unit, else (the weight of the units it has
-        / the weight of all) ** COORDINATION_POWER."""
+        """Per article of ``docs``: 1 with every unit, else (the weight of the units it has,
+        and PART_CREDIT of those it holds parts of / the weight of all) **
+        COORDINATION_POWER."""
         whole = sum(self.weights) or 1.0
         share: Counter = Counter()
         for weight, found in zip(self.weights, self.found, strict=True):
             for docnum in found & docs:
                 share[docnum] += weight
+        for weight, partly in zip(self.weights, self.partly, strict=True):
+            for docnum, part in partly.items():
+                if docnum in docs:
+                    share[docnum] += weight * PART_CREDIT * part
         return {
             d: 1.0 if self.complete(d) else (share[d] / whole) ** COORDINATION_POWER for d in docs
         }
@@ -93,9 +105,10 @@ class Matched:
 
 
 def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITED) -> Matched:
-    """The articles with any of ``units`` (any of the rarer ones when some are common).
-    Once ``budget`` is spent the units not yet looked up are left out (neither found nor
-    missing)."""
+    """The articles with any of ``units`` (any of the rarer ones when some are common),
+    and which parts of the units they lack they hold. Once ``budget`` is spent the units
+    not yet looked up are left out (neither found nor missing), and parts not looked up
+    earn nothing."""
     sizes = [_size(searcher, unit.match) for unit in units]
     total = searcher.doc_count_all()
     common = max(COMMON_SHARE * searcher.doc_count(), COMMON_MIN)
@@ -114,6 +127,16 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
             break
         found[i] = keep_only(searcher, units[i].match, docs) if docs else set()
     looked_up = [i for i in range(len(units)) if i in found]
+    partly: dict[int, dict[int, float]] = {}
+    for i in looked_up:
+        held: Counter = Counter()
+        parts = units[i].parts
+        lacking = docs - found[i]
+        for part in parts:
+            if budget.exhausted() or not lacking:
+                break
+            held.update(keep_only(searcher, part, lacking))
+        partly[i] = {d: n / len(parts) for d, n in held.items()}
     counts: Counter = Counter()
     for i in looked_up:
         counts.update(found[i])
@@ -123,6 +146,7 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
         counts=counts,
         docs=docs,
         weights=[rarity(total, len(found[i]) if i in leading else sizes[i]) for i in looked_up],
+        partly=[partly[i] for i in looked_up],
         unheld=[
             units[i].phrase
             for i in looked_up

@@ -17,8 +17,8 @@ The query language, the analysis and the ranked list's rules are hansearch's own
   coordination, computed for the ``RERANK`` x depth of them gathered first (a rescoring
   window, as Elasticsearch's ``rescore``) by BM25 plus a bonus per rare unit held,
   weighed by its rarity (so that an article holding the rarer units is gathered even when
-  its BM25 alone is not among the best), the units each holds found by one query per
-  ``HOLD_BATCH`` units within them;
+  its BM25 alone is not among the best), the units each holds (and the parts it holds
+  of the compounds it lacks) found by one query per ``HOLD_BATCH`` of them within them;
 - equal scores are ordered by id and near-duplicates folded by Xapian's collapse on the
   cluster, so shards and one database give the same page;
 - newest first ranks by the number of units held (Xapian's CoordWeight over one clause
@@ -331,6 +331,11 @@ class _Search:
             ],
         )
         self.held: dict[int, set[int]] = {}
+        # What _hold looks for: each unit, then each part of a compound (unit, part index).
+        self.probes = [(i, False, q) for i, q in enumerate(self.unit_queries)] + [
+            (i, True, _query(part)) for i, unit in enumerate(units) for part in unit.parts
+        ]
+        self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
 
     def folded_page(self, first: int, depth: int, sort: str) -> list[_Item]:
         """Results ``first`` to ``depth`` with near-duplicates folded under the best of
@@ -359,7 +364,7 @@ class _Search:
             units = xapian.Query(_OR, [_coordinated(u.match) for u in self.units])
             query = _weightless_then(self.listed, units)
             ranked = engine.top(query, depth, self.budget, by_date=True)
-            self._hold(ranked)
+            self._hold(ranked, parts=False)
             return ranked, len(ranked) == depth
         ranked: list[_Item] = []
         if self.tiered:
@@ -378,12 +383,22 @@ class _Search:
             power = ranked_list.COORDINATION_POWER
             for item in candidates:
                 held = self.held[item.docnum]
-                share = sum(self.weights[i] for i in held) / self.whole
-                item.score *= 1.0 if len(held) == len(self.units) else share**power
+                if len(held) < len(self.units):
+                    item.score *= (self._held_weight(item.docnum) / self.whole) ** power
             candidates.sort(key=lambda item: (-item.score, item.doc_id))
             ranked += candidates[: depth - len(ranked)]
             more = len(candidates) == window
         return ranked, more
+
+    def _held_weight(self, docnum: int) -> float:
+        """The weight of the units an article holds, and of the parts it holds of the
+        others (``ranked_list.PART_CREDIT``)."""
+        held, parts = self.held[docnum], self.parts_held.get(docnum, Counter())
+        return sum(self.weights[i] for i in held) + sum(
+            self.weights[i] * ranked_list.PART_CREDIT * n / len(self.units[i].parts)
+            for i, n in parts.items()
+            if i not in held
+        )
 
     def _gathering(self, rest: xapian.Query) -> xapian.Query:
         """``rest`` weighed by BM25 plus, for each rare unit an article holds (at most
@@ -443,32 +458,37 @@ class _Search:
             for head in docnums
         }
 
-    def _hold(self, items: list[_Item]) -> None:
-        """Which units each of ``items`` holds (into ``self.held``): one Xapian query per
-        ``HOLD_BATCH`` units, within those articles (named by their id terms), so phrases
-        are checked where they stand, in C++, locally or on the shards. Unit j of a batch
-        weighs 2**j (a fixed-weight posting source) where an article holds it: the
-        article's weight is the set of units it holds, exactly (whole numbers below 2**53
+    def _hold(self, items: list[_Item], parts: bool = True) -> None:
+        """Which units each of ``items`` holds (into ``self.held``), and, when ``parts``,
+        which parts of the compounds it lacks (into ``self.parts_held``): one Xapian query
+        per ``HOLD_BATCH`` of them, within those articles (named by their id terms), so
+        phrases are checked where they stand, in C++, locally or on the shards. Probe j of
+        a batch weighs 2**j (a fixed-weight posting source) where an article holds it: the
+        article's weight is the set of probes it holds, exactly (whole numbers below 2**53
         are exact in a double)."""
         wanted = [item for item in items if item.docnum not in self.held]
         if not wanted:
             return
         for item in wanted:
             self.held[item.docnum] = set()
+            self.parts_held[item.docnum] = Counter()
         among = _among(wanted)
-        for first in range(0, len(self.unit_queries), HOLD_BATCH):
+        probes = self.probes if parts else self.probes[: len(self.units)]
+        for first in range(0, len(probes), HOLD_BATCH):
             if self.budget.exhausted():
                 break  # the units not looked at count as missing: the answer says timed out
-            batch = self.unit_queries[first : first + HOLD_BATCH]
-            flags = [_weighing(unit, float(1 << bit)) for bit, unit in enumerate(batch)]
+            batch = probes[first : first + HOLD_BATCH]
+            flags = [_weighing(probe, float(1 << bit)) for bit, (_, _, probe) in enumerate(batch)]
             query = xapian.Query(xapian.Query.OP_FILTER, xapian.Query(_OR, flags), among)
             # (under BoolWeight Xapian would not ask the posting sources for weights)
             for match in self.engine._enquire(query).get_mset(0, len(wanted) + 1):
                 bits = round(match.weight)
-                held = self.held[match.docid]
-                for bit in range(len(batch)):
+                for bit, (unit, is_part, _) in enumerate(batch):
                     if bits >> bit & 1:
-                        held.add(first + bit)
+                        if is_part:
+                            self.parts_held[match.docid][unit] += 1
+                        else:
+                            self.held[match.docid].add(unit)
 
 
 def count_matches(

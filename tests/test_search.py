@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from datetime import date
 
 import pytest
+from conftest import write_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer.build import rebuild
 from search.analysis.normalizers.chinese import to_simplified
 from search.analysis.normalizers.unicode import nfkc
+from search.config import load_settings
 from search.models import SearchError, SearchRequest
 from search.query import parse_query
 from search.searcher import SearchService
@@ -246,6 +250,71 @@ def test_a_common_word_lists_no_article_by_itself_beside_a_rarer_one(service, mo
     response = _search(service, "합동작전사령부 사령부", size=100)
     assert _ids(response) == [KOREAN_SEED_ID]
     assert response.total == response.total_all_words == 1
+
+
+_COMPOUND_ARTICLES = [  # (id, title, body)
+    ("whole", "국회일정 발표", "이번 주 국회일정과 법안 처리 계획이 나왔다."),
+    ("parts", "본회의 열려", "국회는 오늘 본회의를 열어 법안을 처리했다. 다음 주 일정은 미정이다."),
+    (
+        "neither",
+        "법안 처리 늦어져",
+        "법안 처리가 늦어졌다. 법안 심사와 법안 표결, 법안 공포는 미뤄졌다.",
+    ),
+    ("beach", "숭어 떼 발견", "강릉 해변에서 숭어 떼가 발견됐다."),
+    ("zh-pairs", "柏林集会", "罗冠聪今天在柏林呼吁德国支持香港。"),
+    ("zh-neither", "德国外交", "德国外交部说，德国政府与德国议会都关注此事。"),
+    *[(f"other-{i}", f"날씨 {i}", "오늘은 맑고 따뜻하다.") for i in range(6)],
+]
+
+
+@pytest.fixture(scope="module", params=["whoosh", "xapian"])
+def headlines(request, tmp_path_factory):
+    """A service on a few articles for headline-like queries: with a compound (국회일정),
+    its parts apart, or neither; a beach (해변) in a Korean sentence."""
+    root = tmp_path_factory.mktemp(f"headlines-{request.param}")
+    (root / "news").mkdir()
+    lines = [
+        json.dumps({"id": i, "title": t, "body": b, "publisher": "테스트일보"}) + "\n"
+        for i, t, b in _COMPOUND_ARTICLES
+    ]
+    (root / "news" / "a.jsonl").write_text("".join(lines), "utf-8")
+    extra = f'engine = "{request.param}"\n'
+    config = write_config(root / "c.toml", root / "news", root / "index", index_extra=extra)
+    settings = load_settings(config, environ={})
+    rebuild(settings)
+    return SearchService(settings)
+
+
+def test_a_compounds_parts_apart_earn_part_of_its_weight(headlines):
+    # "parts" says 국회 … 일정, not 국회일정: it lacks the compound (and says so), but ranks
+    # above "neither", which has 법안 more often and neither part. Without the credit it
+    # ranked below on both engines.
+    response = _search(headlines, "국회일정 법안", size=10)
+    assert [(hit.id, hit.missing) for hit in response.results] == [
+        ("whole", []),
+        ("parts", ["국회일정"]),
+        ("neither", ["국회일정"]),
+    ]
+    assert response.total_all_words == 1
+
+
+def test_a_guessed_chinese_words_character_pairs_earn_part_of_its_weight(headlines):
+    # jieba guesses 罗冠聪吁 (罗冠聪 + 吁, in no dictionary) as one word: the article that
+    # writes 罗冠聪 holds two of its three character pairs and ranks above the article
+    # with more 德国 and none of them.
+    response = _search(headlines, "罗冠聪吁德国", size=10)
+    assert [(hit.id, hit.missing) for hit in response.results] == [
+        ("zh-pairs", ["罗冠聪吁"]),
+        ("zh-neither", ["罗冠聪吁"]),
+    ]
+
+
+def test_korean_words_are_read_in_the_querys_whole_text(headlines):
+    # 해변서 read alone is one unknown noun; in the headline Kiwi reads 해변 + 서 (에서), as
+    # it reads 해변에서 in the article. Read word by word, the article lacked 해변서.
+    response = _search(headlines, "강릉 해변서 숭어 떼죽음… 이유는?", size=10)
+    assert [(hit.id, hit.missing) for hit in response.results] == [("beach", ["떼죽음", "이유"])]
+    assert _MARK.findall(response.results[0].snippet_html) == ["강릉", "해변", "숭어"]
 
 
 def test_a_word_written_twice_is_said_missing_once(service):
