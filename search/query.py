@@ -334,6 +334,7 @@ class QueryBuilder:
             tokens = [(t.text, t.startchar, t.endchar) for t in self.words(clause.text, chars=True)]
         chars = [(t.text, t.startchar, t.endchar) for t in self.chars(clause.text, chars=True)]
         frequency = getattr(self.words, "chinese_word_frequency", lambda word: FRAGMENT_FREQUENCY)
+        tokens = _without_contracted_particles(tokens)
         words = _words(clause.text, tokens, self.chars, functions, frequency)
         if korean:
             for w in words:
@@ -470,6 +471,26 @@ def _words(
     for item in merged:
         item.word.char_terms = [t.text for t in char_analyzer(item.word.surface)]
     return merged
+
+
+def _without_contracted_particles(tokens: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Korean headlines contract 에서 to 서 (현장서 체포, 핵실험서 드러난), which Kiwi reads as
+    a noun 서 ending a compound (현장 + 서); the word searched for is the compound without
+    it (현장, 핵실험). Kiwi keeps words of 書 whole (보고서, 계약서), so they stay."""
+    pieces = {(start, end) for text, start, end in tokens if text == "서"}
+    contracted = {
+        (end - 1, end)
+        for text, start, end in tokens
+        if len(text) > 2 and text[-1] == "서" and (end - 1, end) in pieces and HANGUL_RE.match(text)
+    }
+    kept = []
+    for text, start, end in tokens:
+        if (start, end) in contracted:
+            continue
+        if (end - 1, end) in contracted and len(text) > 2:
+            text, end = text[:-1], end - 1
+        kept.append((text, start, end))
+    return kept
 
 
 def _parts(

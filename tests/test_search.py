@@ -261,6 +261,7 @@ _COMPOUND_ARTICLES = [  # (id, title, body)
         "법안 처리가 늦어졌다. 법안 심사와 법안 표결, 법안 공포는 미뤄졌다.",
     ),
     ("beach", "숭어 떼 발견", "강릉 해변에서 숭어 떼가 발견됐다."),
+    ("court", "증언 번복", "그는 법정에서 진술을 번복했다. 보고서는 제출하지 않았다."),
     ("zh-pairs", "柏林集会", "罗冠聪今天在柏林呼吁德国支持香港。"),
     ("zh-neither", "德国外交", "德国外交部说，德国政府与德国议会都关注此事。"),
     *[(f"other-{i}", f"날씨 {i}", "오늘은 맑고 따뜻하다.") for i in range(6)],
@@ -315,6 +316,17 @@ def test_korean_words_are_read_in_the_querys_whole_text(headlines):
     response = _search(headlines, "강릉 해변서 숭어 떼죽음… 이유는?", size=10)
     assert [(hit.id, hit.missing) for hit in response.results] == [("beach", ["떼죽음", "이유"])]
     assert _MARK.findall(response.results[0].snippet_html) == ["강릉", "해변", "숭어"]
+
+
+def test_a_headlines_contracted_particle_is_not_part_of_the_word(headlines):
+    # Headlines write 법정서 for 법정에서; Kiwi reads 법정 + 서, a compound of two nouns.
+    response = _search(headlines, "법정서 진술 번복", size=10)
+    assert [(hit.id, hit.missing) for hit in response.results] == [("court", [])]
+    assert _MARK.findall(response.results[0].snippet_html) == ["법정", "진술", "번복"]
+    # Words of 書, which Kiwi keeps whole, stay whole: 보고서 is marked whole, not as 보고.
+    report = _search(headlines, "보고서 제출", size=10)
+    assert [(hit.id, hit.missing) for hit in report.results] == [("court", [])]
+    assert _MARK.findall(report.results[0].snippet_html) == ["보고서", "제출"]
 
 
 def test_a_word_written_twice_is_said_missing_once(service):
