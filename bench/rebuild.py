@@ -48,7 +48,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from indexer.build import read_options, worker_count
-from indexer.formats.jsonl import sniff as looks_like_jsonl
+from indexer.formats.jsonl import is_json_lines
 from indexer.furniture import learn_furniture, without_furniture
 from indexer.skip import Skip
 from indexer.units import plan_units, read_unit
@@ -84,7 +84,7 @@ def top_level_paths(corpus: Path) -> list[Path]:
 def _is_jsonl(path: Path, rel: str) -> bool:
     with path.open("rb") as handle:
         head = handle.read(65_536).decode("utf-8", errors="replace")
-    return looks_like_jsonl(head, rel)
+    return is_json_lines(head, rel)
 
 
 def make_subset(corpus: Path, limit: int, target: Path) -> dict[str, int]:

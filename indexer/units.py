@@ -15,8 +15,7 @@ from search.document import Document
 
 from .encoding import lenient_utf8
 from .formats.base import JsonlFields, collecting_notices
-from .formats.jsonl import read_record
-from .formats.jsonl import sniff as looks_like_jsonl
+from .formats.jsonl import is_json_lines, read_record
 from .reader import ReadOptions, read_file
 from .skip import Notice, Skip
 from .sources import SourceFile, replaced_message, walk
@@ -111,7 +110,7 @@ def _is_jsonl(file: SourceFile) -> bool:
     except OSError:
         return False
     text = codecs.getincrementaldecoder("utf-8-sig")(errors="replace").decode(head)
-    return looks_like_jsonl(text, file.rel)
+    return is_json_lines(text, file.rel)
 
 
 def _jsonl_units(file: SourceFile) -> Iterator[WorkUnit]:

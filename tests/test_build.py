@@ -249,6 +249,39 @@ def test_lines_a_source_repeats_in_its_articles_are_not_indexed(tmp_path):
     assert _found(settings, "body_chars", "11") == ["t-11"]
 
 
+def test_rebuild_reads_json_dumps_article_by_article_and_skips_a_broken_one(tmp_path):
+    corpus = tmp_path / "dumps"
+    corpus.mkdir()
+    # A scraper's export: one line of 20 MB at most (corpus.max_file_mb), an array of
+    # articles; the id-less ones are named by their place in it.
+    body = "국회에서 법안이 통과됐다. " * 110
+    articles = [{"title": f"국회서 법안 {n}차 통과", "body": f"{n}차. {body}"} for n in range(5000)]
+    articles[0]["id"] = "first"
+    articles.append("광고")  # not an article
+    line = json.dumps(articles, ensure_ascii=False)
+    assert 19.5 * 1024 * 1024 < len(line.encode()) < 20 * 1024 * 1024
+    (corpus / "export.json").write_text(line, "utf-8")
+    wrapped = {"source": "예시일보", "articles": [{"id": "w-1", "title": "확장억제 논의"}]}
+    (corpus / "wrapped").write_text(json.dumps(wrapped, ensure_ascii=False, indent=2), "utf-8")
+    (corpus / "broken.json").write_text('[{"id": "b-1", "title": "잘린', "utf-8")
+    settings = load_settings(_config(tmp_path, corpus, tmp_path / "index"), environ={})
+
+    report = rebuild(settings)
+
+    assert sorted((s.path, s.reason) for s in report.skipped) == [
+        (
+            "dumps/broken.json",
+            "invalid JSON: Unterminated string starting at: line 1 column 25 (char 24)",
+        ),
+        ("dumps/export.json:5001", "not a JSON object"),
+    ]
+    assert (report.indexed, report.duplicates) == (5001, 0)
+    assert _found(settings, "title", "확장억제") == ["w-1"]
+    assert _found(settings, "title", "4999") == ["dumps/export.json:5000"]
+    assert _found(settings, "title", "0") == ["first"]
+    assert len(_found(settings, "body", "법안")) == 5000
+
+
 def test_rebuild_reads_every_encoding_and_skips_bad_files_with_their_reason(tmp_path):
     corpus = tmp_path / "mixed"
     corpus.mkdir()

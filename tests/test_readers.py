@@ -317,6 +317,30 @@ def test_html_is_recognised_by_content():
     assert detect_format("---\n그냥 줄입니다\n", "a.txt") == "text"
 
 
+def test_a_json_dump_is_recognised_by_content_and_read_article_by_article():
+    dump = json.dumps(
+        [
+            {"id": "d-1", "title": "국회서 법안 통과", "body": "법안이 통과됐다."},
+            {"title": "둘"},
+            3,
+        ],
+        ensure_ascii=False,
+    )
+    assert detect_format(dump, "export") == "jsonl"
+    first, second, third = _read(dump, "export")
+    assert (first.id, first.title, first.body) == ("d-1", "국회서 법안 통과", "법안이 통과됐다.")
+    assert (second.id, second.title) == ("export:2", "둘")
+    assert third == Skip("export:3", "not a JSON object")
+    wrapped = json.dumps({"count": 1, "items": [{"title": "하나"}]}, ensure_ascii=False, indent=2)
+    assert [d.id for d in _read(wrapped, "wrapped.json")] == ["wrapped.json:1"]
+    assert _read("[]", "empty.json") == [
+        Skip("empty.json", "a JSON file without articles (neither objects nor an array of them)")
+    ]
+    # Articles that open with a bracket are text, not JSON.
+    assert detect_format("[인사]전라남도\n\n국장급 전보", "a.txt") == "text"
+    assert detect_format("{속보} 국회 본회의\n\n법안 통과", "a.txt") == "text"
+
+
 def test_canonical_url_ignores_case_of_host_fragments_tracking_and_trailing_slash():
     assert canonical_url("HTTP://Example.COM/x/?b=1&utm_medium=x#f") == "http://example.com/x?b=1"
     assert canonical_url("https://www.rfa.org/a/b.html") == canonical_url(

@@ -1,6 +1,10 @@
-"""JSON Lines archives, one article per line, field names configurable (``JsonlFields``).
+"""JSON archives: JSON Lines (one article per line) and JSON dumps (an array of articles,
+or an object holding one: ``{"articles": [...]}``), field names configurable
+(``JsonlFields``).
 
 A line that is not valid JSON is reported as ``path:line`` and skipped; the rest is read.
+A dump that is not valid JSON is reported as ``path`` with the error's place and skipped
+whole; its articles are ``path:1``, ``path:2`` … in the array's order.
 A record's own ``id`` is its document id and its ``lang``, when present, is trusted.
 Captions are not copied into a body (the body repeats them) except for photo items whose
 only text they are. Text fields are plain text, but HTML that feeds leave in them (``<br>`` in
@@ -22,15 +26,42 @@ from ..clean import html_to_text, markup_to_text
 from ..skip import Skip
 from .base import Format, FormatOptions, JsonlFields, make_document
 
-_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
+_LINES_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A JSON dump starts as an array of objects or an object with a key: [{ or {"
+_DUMP_START = re.compile(r'\[\s*\{|\{\s*"')
 
 
 def sniff(text: str, path: str) -> bool:
-    """A .jsonl file, or one whose first line is a JSON object."""
-    if path.lower().endswith(_SUFFIXES):
-        return True
-    first = text.lstrip("\ufeff \t\r\n").split("\n", 1)[0].strip()
+    """JSON Lines (see ``is_json_lines``), a .json file, or one that starts as a JSON dump."""
+    return (
+        is_json_lines(text, path)
+        or path.lower().endswith(".json")
+        or bool(_DUMP_START.match(_content(text)))
+    )
+
+
+def is_json_lines(text: str, path: str) -> bool:
+    """A .jsonl file, or one whose first line is a JSON object: read line by line."""
+    return path.lower().endswith(_LINES_SUFFIXES) or _first_line_is_object(text)
+
+
+def read(text: str, path: str, options: FormatOptions) -> Iterator[Document | Skip]:
+    """One Document per line of JSON Lines, or per article of a JSON dump."""
+    if not is_json_lines(text, path):
+        yield from _read_dump(_content(text), path, options.jsonl_fields)
+        return
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), 1):
+        if line.strip():
+            yield read_record(line, number, path, options.jsonl_fields)
+
+
+def _content(text: str) -> str:
+    return text.lstrip("\ufeff \t\r\n")
+
+
+def _first_line_is_object(text: str) -> bool:
+    first = _content(text).split("\n", 1)[0].strip()
     if not (first.startswith("{") and first.endswith("}")):
         return False
     try:
@@ -39,11 +70,26 @@ def sniff(text: str, path: str) -> bool:
         return False
 
 
-def read(text: str, path: str, options: FormatOptions) -> Iterator[Document | Skip]:
-    """One Document per line of ``text``."""
-    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), 1):
-        if line.strip():
-            yield read_record(line, number, path, options.jsonl_fields)
+def _read_dump(text: str, path: str, fields: JsonlFields) -> Iterator[Document | Skip]:
+    """The articles of a whole-file JSON dump: an array of them, or the largest array of
+    objects inside an object (``{"articles": [...]}``), or the object itself."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        yield Skip(path, f"invalid JSON: {error}")
+        return
+    if isinstance(data, dict):
+        arrays = [v for v in data.values() if isinstance(v, list) and _holds_objects(v)]
+        data = max(arrays, key=len) if arrays else [data]
+    if not isinstance(data, list) or not data:
+        yield Skip(path, "a JSON file without articles (neither objects nor an array of them)")
+        return
+    for number, record in enumerate(data, 1):
+        yield read_object(record, f"{path}:{number}", path, fields)
+
+
+def _holds_objects(values: list) -> bool:
+    return any(isinstance(value, dict) for value in values)
 
 
 def read_record(line: str, number: int, path: str, fields: JsonlFields) -> Document | Skip:
@@ -53,6 +99,12 @@ def read_record(line: str, number: int, path: str, fields: JsonlFields) -> Docum
         record = json.loads(line)
     except json.JSONDecodeError as error:
         return Skip(where, f"invalid JSON: {error}")
+    return read_object(record, where, path, fields)
+
+
+def read_object(record: object, where: str, path: str, fields: JsonlFields) -> Document | Skip:
+    """The Document of one JSON record found at ``where`` in ``path``, or a Skip saying why
+    not."""
     if not isinstance(record, dict):
         return Skip(where, "not a JSON object")
     body = markup_to_text(_text(record, fields.body))
