@@ -331,7 +331,7 @@ class _Search:
             ],
         )
         self.held: dict[int, set[int]] = {}
-        # What _hold looks for: each unit, then each part of a compound (unit, part index).
+        # What _hold looks for: each unit, then the parts of each (unit, is a part, query).
         self.probes = [(i, False, q) for i, q in enumerate(self.unit_queries)] + [
             (i, True, _query(part)) for i, unit in enumerate(units) for part in unit.parts
         ]
