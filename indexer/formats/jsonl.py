@@ -30,6 +30,7 @@ _LINES_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A JSON dump starts as an array of objects or an object with a key: [{ or {"
 _DUMP_START = re.compile(r'\[\s*\{|\{\s*"')
+_LEADING_SPACE = re.compile("[\ufeff \t\r\n]*")
 
 
 def sniff(text: str, path: str) -> bool:
@@ -37,7 +38,7 @@ def sniff(text: str, path: str) -> bool:
     return (
         is_json_lines(text, path)
         or path.lower().endswith(".json")
-        or bool(_DUMP_START.match(_content(text)))
+        or bool(_DUMP_START.match(text, _start(text)))
     )
 
 
@@ -49,20 +50,26 @@ def is_json_lines(text: str, path: str) -> bool:
 def read(text: str, path: str, options: FormatOptions) -> Iterator[Document | Skip]:
     """One Document per line of JSON Lines, or per article of a JSON dump."""
     if not is_json_lines(text, path):
-        yield from _read_dump(_content(text), path, options.jsonl_fields)
+        yield from _read_dump(text[_start(text) :], path, options.jsonl_fields)
         return
     for number, line in enumerate(text.lstrip("\ufeff").split("\n"), 1):
         if line.strip():
             yield read_record(line, number, path, options.jsonl_fields)
 
 
-def _content(text: str) -> str:
-    return text.lstrip("\ufeff \t\r\n")
+def _start(text: str) -> int:
+    """Where the text begins after a BOM and blank space (found, not copied: a dump may be
+    one line of 20 MB)."""
+    return _LEADING_SPACE.match(text).end()  # a * pattern: always matches
 
 
 def _first_line_is_object(text: str) -> bool:
-    first = _content(text).split("\n", 1)[0].strip()
-    if not (first.startswith("{") and first.endswith("}")):
+    start = _start(text)
+    if not text.startswith("{", start):
+        return False
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)].rstrip()
+    if not first.endswith("}"):
         return False
     try:
         return isinstance(json.loads(first), dict)
