@@ -154,17 +154,22 @@ def _search_corpus(folder: Path) -> None:
     )
 
 
-def _search_settings(tmp_path_factory, engine: str):
+def built_settings(root: Path, engine: str, write_corpus):
+    """Settings of an index ``rebuild`` made with ``engine`` from the corpus that
+    ``write_corpus(folder)`` writes into ``root / "news"``."""
     from indexer.build import rebuild
     from search.config import load_settings
 
-    root = tmp_path_factory.mktemp(f"search-{engine}")
-    _search_corpus(root / "news")
+    write_corpus(root / "news")
     extra = f'engine = "{engine}"\n'
     config = write_config(root / "config.toml", root / "news", root / "index", index_extra=extra)
     settings = load_settings(config, environ={})
     rebuild(settings)
     return settings
+
+
+def _search_settings(tmp_path_factory, engine: str):
+    return built_settings(tmp_path_factory.mktemp(f"search-{engine}"), engine, _search_corpus)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import write_config
+from conftest import built_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -252,7 +252,7 @@ def test_a_common_word_lists_no_article_by_itself_beside_a_rarer_one(service, mo
     assert response.total == response.total_all_words == 1
 
 
-_COMPOUND_ARTICLES = [  # (id, title, body)
+_HEADLINE_ARTICLES = [  # (id, title, body)
     ("whole", "국회일정 발표", "이번 주 국회일정과 법안 처리 계획이 나왔다."),
     ("parts", "본회의 열려", "국회는 오늘 본회의를 열어 법안을 처리했다. 다음 주 일정은 미정이다."),
     (
@@ -270,20 +270,18 @@ _COMPOUND_ARTICLES = [  # (id, title, body)
 
 @pytest.fixture(scope="module", params=["whoosh", "xapian"])
 def headlines(request, tmp_path_factory):
-    """A service on a few articles for headline-like queries: with a compound (국회일정),
-    its parts apart, or neither; a beach (해변) in a Korean sentence."""
+    """A service on a few articles for headline-like queries (``_HEADLINE_ARTICLES``)."""
+
+    def write_corpus(folder):
+        folder.mkdir()
+        lines = [
+            json.dumps({"id": i, "title": t, "body": b, "publisher": "테스트일보"}) + "\n"
+            for i, t, b in _HEADLINE_ARTICLES
+        ]
+        (folder / "a.jsonl").write_text("".join(lines), "utf-8")
+
     root = tmp_path_factory.mktemp(f"headlines-{request.param}")
-    (root / "news").mkdir()
-    lines = [
-        json.dumps({"id": i, "title": t, "body": b, "publisher": "테스트일보"}) + "\n"
-        for i, t, b in _COMPOUND_ARTICLES
-    ]
-    (root / "news" / "a.jsonl").write_text("".join(lines), "utf-8")
-    extra = f'engine = "{request.param}"\n'
-    config = write_config(root / "c.toml", root / "news", root / "index", index_extra=extra)
-    settings = load_settings(config, environ={})
-    rebuild(settings)
-    return SearchService(settings)
+    return SearchService(built_settings(root, request.param, write_corpus))
 
 
 def test_a_compounds_parts_apart_earn_part_of_its_weight(headlines):
@@ -594,8 +592,7 @@ def test_any_query_string_gives_results_or_a_named_error(service, q):
 def test_a_running_service_searches_the_new_generation_after_a_rebuild(tmp_path):
     from conftest import CHINESE_SEED, write_config
 
-    from indexer.build import rebuild, update
-    from search.config import load_settings
+    from indexer.build import update
 
     corpus = tmp_path / "news"
     corpus.mkdir()
