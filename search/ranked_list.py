@@ -59,7 +59,8 @@ def rarity(articles: int, having: int) -> float:
 class Matched:
     """The articles of the ranked list and which units each has."""
 
-    labels: list[str]  # per unit looked up (all of them unless the budget ran out)
+    looked_up: list[Unit]  # the units looked up (all of them unless the budget ran out)
+    labels: list[str]  # per unit looked up
     found: list[set[int]]  # per unit: the listed articles that have it
     counts: Counter  # per listed article: how many units it has
     docs: set[int]  # the listed articles
@@ -141,6 +142,7 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
     for i in looked_up:
         counts.update(found[i])
     return Matched(
+        looked_up=[units[i] for i in looked_up],
         labels=[units[i].label for i in looked_up],
         found=[found[i] for i in looked_up],
         counts=counts,

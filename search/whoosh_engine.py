@@ -1,6 +1,6 @@
 """The Whoosh engine (the default): a pure-Python index on disk, searched with
 hansearch's own matching and scoring over Whoosh's posting lists (``search.matching``,
-``search.scoring``, ``search.ranked_list``) and per-generation columns
+``search.scoring``, ``search.ranked_list``, ``search.proximity``) and per-generation columns
 (``search.columns``) for facets, filters, dates and near-duplicates."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from whoosh.index import Index
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from . import proximity
 from .budget import UNLIMITED, Budget
 from .columns import FACETS, Columns
 from .duplicates import Folded, fold, similar_among
@@ -19,7 +20,7 @@ from .engine import Entry, ResultPage
 from .matching import drop_matching, keep_only, walk
 from .models import MAX_RESULT_DEPTH, SearchRequest
 from .query import BuiltQuery, QueryBuilder, as_words
-from .ranked_list import match_units
+from .ranked_list import Matched, match_units
 from .related import related_documents
 from .scoring import top_documents
 
@@ -96,8 +97,9 @@ class WhooshEngine:
         first_tier = complete if matched.tiered else set()
         depth = request.page * request.size
         first = (request.page - 1) * request.size
-        page = _folded_page(
-            lambda n: _rank(
+
+        def ranked(reach: int) -> list[tuple[int, float]]:
+            head = _rank(
                 searcher,
                 columns,
                 built,
@@ -105,14 +107,15 @@ class WhooshEngine:
                 factors,
                 matched.counts,
                 first_tier,
-                n,
+                max(reach, proximity.RESCORE_DEPTH),
                 request.sort,
                 budget,
-            ),
-            columns,
-            first,
-            depth,
-        )
+            )
+            if request.sort != "date" and not budget.exhausted():
+                head = self._closer_first(head, matched, first_tier)
+            return head[:reach]
+
+        page = _folded_page(ranked, columns, first, depth)
         docnums = [entry.docnum for entry in page]
         similar = similar_among(columns.clusters, docs, docnums)
         return ResultPage(
@@ -126,6 +129,18 @@ class WhooshEngine:
             ],
             facets={name: columns.counts(name, docs) for name in FACETS},
         )
+
+    def _closer_first(
+        self, ranked: list[tuple[int, float]], matched: Matched, first_tier: set[int]
+    ) -> list[tuple[int, float]]:
+        """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
+        holds the query's units (``search.proximity``), the first tier kept first."""
+        head = ranked[: proximity.RESCORE_DEPTH]
+        held = {d: {i for i, found in enumerate(matched.found) if d in found} for d, _ in head}
+        factor = proximity.closeness(self.occurrences, held, matched.looked_up, matched.weights)
+        rescored = [(d, score * factor[d]) for d, score in head]
+        rescored.sort(key=lambda hit: (hit[0] not in first_tier, -hit[1], hit[0]))
+        return rescored + ranked[proximity.RESCORE_DEPTH :]
 
     def _narrow(self, built: BuiltQuery, docs: set[int]) -> set[int]:
         """``docs`` within the query's languages, sources and dates, less its exclusions."""

@@ -19,6 +19,8 @@ The query language, the analysis and the ranked list's rules are hansearch's own
   weighed by its rarity (so that an article holding the rarer units is gathered even when
   its BM25 alone is not among the best), the units each holds (and the parts it holds
   of the compounds it lacks) found by one query per ``HOLD_BATCH`` of them within them;
+- the first ``proximity.RESCORE_DEPTH`` of that ranking are rescored by how close
+  together each holds the units (``search.proximity``, from the offsets in its data);
 - equal scores are ordered by id and near-duplicates folded by Xapian's collapse on the
   cluster, so shards and one database give the same page;
 - newest first ranks by the number of units held (Xapian's CoordWeight over one clause
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 import xapian
 from whoosh.query import And, Or, Phrase, Query, Term, TermRange
 
-from . import ranked_list
+from . import proximity, ranked_list
 from .budget import Budget
 from .engine import Entry, ResultPage
 from .models import MAX_RESULT_DEPTH, SearchRequest
@@ -357,15 +359,21 @@ class _Search:
 
     def rank(self, depth: int, sort: str) -> tuple[list[_Item], bool]:
         """The first ``depth`` (see the module's docstring), and whether there may be more."""
-        engine = self.engine
         if sort == "date":
             # Most units held first (each unit's clause weighs 1 under CoordWeight), then
             # the newest.
             units = xapian.Query(_OR, [_coordinated(u.match) for u in self.units])
             query = _weightless_then(self.listed, units)
-            ranked = engine.top(query, depth, self.budget, by_date=True)
+            ranked = self.engine.top(query, depth, self.budget, by_date=True)
             self._hold(ranked, parts=False)
             return ranked, len(ranked) == depth
+        ranked, more = self._by_score(max(depth, proximity.RESCORE_DEPTH))
+        if not self.budget.exhausted():
+            ranked = self._closer_first(ranked)
+        return ranked[:depth], more or len(ranked) > depth
+
+    def _by_score(self, depth: int) -> tuple[list[_Item], bool]:
+        engine = self.engine
         ranked: list[_Item] = []
         if self.tiered:
             ranked = engine.top(_weightless_then(self.every, self.ranking), depth, self.budget)
@@ -389,6 +397,24 @@ class _Search:
             ranked += candidates[: depth - len(ranked)]
             more = len(candidates) == window
         return ranked, more
+
+    def _closer_first(self, ranked: list[_Item]) -> list[_Item]:
+        """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
+        holds the query's units (``search.proximity``), the first tier kept first."""
+        head = ranked[: proximity.RESCORE_DEPTH]
+        held = {item.docnum: self.held[item.docnum] for item in head}
+        factor = proximity.closeness(self.engine.occurrences, held, self.units, self.weights)
+        every = len(self.units)
+        for item in head:
+            item.score *= factor[item.docnum]
+        head.sort(
+            key=lambda item: (
+                self.tiered and len(held[item.docnum]) < every,
+                -item.score,
+                item.doc_id,
+            )
+        )
+        return head + ranked[proximity.RESCORE_DEPTH :]
 
     def _held_weight(self, docnum: int) -> float:
         """The weight of the units an article holds, and of the parts it holds of the

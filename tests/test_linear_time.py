@@ -304,6 +304,8 @@ def _rebuilt_long_lines(root: Path, engine: str):
 def case_rebuild(folder: str) -> None:
     from whoosh.query import Term
 
+    from search.models import SearchRequest
+    from search.searcher import SearchService
     from search.store import IndexStore
 
     settings = _rebuilt_long_lines(Path(folder), "whoosh")
@@ -316,6 +318,13 @@ def case_rebuild(folder: str) -> None:
             for field, term in terms:
                 found = [hit["title"] for hit in searcher.search(Term(field, term), limit=None)]
                 assert found == [marker], (fmt, field, term, found)
+    _step("highlight")
+    # Two words, each standing hundreds of thousands of times in one line: ranked (the
+    # words' places, search.proximity), highlighted and cut to a snippet.
+    response = SearchService(settings).search(SearchRequest(q="中国 news"))
+    assert not response.timed_out
+    snippet = response.results[0].snippet_html
+    assert snippet.startswith("<mark>中国news中国news") and snippet.endswith("</mark> …")
 
 
 def test_rebuild_indexes_and_finds_files_of_one_long_line(tmp_path):
@@ -350,7 +359,9 @@ def case_rebuild_xapian(folder: str) -> None:
     _step("highlight")
     # Every character of the line is a match: one mark (touching marks are merged),
     # as long as the snippet.
-    snippet = service.search(SearchRequest(q="中国 news")).results[0].snippet_html
+    response = service.search(SearchRequest(q="中国 news"))
+    assert not response.timed_out
+    snippet = response.results[0].snippet_html
     assert snippet.startswith("<mark>中国news中国news") and snippet.endswith("</mark> …")
     assert len(snippet) < 400
 

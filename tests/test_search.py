@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import rebuild
+from search import proximity
 from search.analysis.normalizers.chinese import to_simplified
 from search.analysis.normalizers.unicode import nfkc
 from search.config import load_settings
@@ -237,9 +238,14 @@ def test_a_missing_word_costs_its_share_of_the_words_rarity(service, search_sett
     assert factor == pytest.approx(
         (math.log(1 + 37 / 32) / (math.log(1 + 37 / 32) + math.log(38))) ** 3
     )
-    for hit in half.results:
+    # The first RESCORE_DEPTH are rescored by the share of the words' weight their best
+    # passage holds (search.proximity): 사령부's again.
+    share = math.log(1 + 37 / 32) / (math.log(1 + 37 / 32) + math.log(38))
+    assert proximity.RESCORE_DEPTH == 20
+    for rank, hit in enumerate(half.results):
         assert hit.missing == ["qxzvwk"]
-        assert hit.score == pytest.approx(factor * alone[hit.id], rel=1e-12)
+        closeness = share**1.5 if rank < 20 else 1.0
+        assert hit.score == pytest.approx(factor * closeness * alone[hit.id], rel=1e-12)
 
 
 def test_a_common_word_lists_no_article_by_itself_beside_a_rarer_one(service, monkeypatch):
@@ -264,6 +270,12 @@ _HEADLINE_ARTICLES = [  # (id, title, body)
     ("court", "증언 번복", "그는 법정에서 진술을 번복했다. 보고서는 제출하지 않았다."),
     ("zh-pairs", "柏林集会", "罗冠聪今天在柏林呼吁德国支持香港。"),
     ("zh-neither", "德国外交", "德国外交部说，德国政府与德国议会都关注此事。"),
+    ("close", "부두 소식", "태풍이 항구를 덮쳤다. " + "오늘은 맑고 따뜻하다. " * 10),
+    (
+        "apart",
+        "해안 소식",
+        "태풍이 왔다. 태풍 피해. " + "오늘은 맑고 따뜻하다. " * 10 + "항구는 조용했다.",
+    ),
     *[(f"other-{i}", f"날씨 {i}", "오늘은 맑고 따뜻하다.") for i in range(6)],
 ]
 
@@ -282,6 +294,23 @@ def headlines(request, tmp_path_factory):
 
     root = tmp_path_factory.mktemp(f"headlines-{request.param}")
     return SearchService(built_settings(root, request.param, write_corpus))
+
+
+def test_an_article_holding_the_words_together_ranks_above_one_holding_them_apart(
+    headlines, monkeypatch
+):
+    # Both hold 태풍 and 항구 (every word); "apart" has 태풍 twice, so by BM25 alone it is
+    # first, but its 항구 stands over 100 characters after: its best passage holds half of
+    # the words' weight (each is in the same two articles), and its score is multiplied by
+    # 0.5 ** 1.5.
+    ranked = _search(headlines, "태풍 항구", size=10).results
+    assert [(hit.id, hit.missing) for hit in ranked] == [("close", []), ("apart", [])]
+    monkeypatch.setattr(proximity, "RESCORE_DEPTH", 0)
+    plain = _search(SearchService(headlines.settings), "태풍 항구", size=10).results
+    assert [hit.id for hit in plain] == ["apart", "close"]
+    scores = {hit.id: hit.score for hit in plain}
+    assert ranked[0].score == pytest.approx(scores["close"], rel=1e-12)
+    assert ranked[1].score == pytest.approx(scores["apart"] * 0.5**1.5, rel=1e-12)
 
 
 def test_a_compounds_parts_apart_earn_part_of_its_weight(headlines):
@@ -358,11 +387,12 @@ def test_a_smaller_page_is_the_start_of_a_bigger_one(service, q):
 
 
 @pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
-def test_scores_are_whoosh_bm25f_of_the_query_terms(whoosh_service, search_settings, q):
+def test_scores_are_whoosh_bm25f_of_the_query_terms(search_settings, q, monkeypatch):
     from whoosh.query import Or
 
+    monkeypatch.setattr(proximity, "RESCORE_DEPTH", 0)  # scores before the head's rescoring
     index, built = _built(search_settings, q)
-    ours = _search(whoosh_service, q, size=100).results
+    ours = _search(SearchService(search_settings), q, size=100).results
     assert ours
     with index.searcher() as searcher:
         whoosh = {
@@ -378,15 +408,16 @@ def test_scores_are_whoosh_bm25f_of_the_query_terms(whoosh_service, search_setti
 
 
 @pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
-def test_xapian_scores_are_bm25f_of_the_query_terms(xapian_search_settings, q):
+def test_xapian_scores_are_bm25f_of_the_query_terms(xapian_search_settings, q, monkeypatch):
     """Plain Xapian, asked for the OR of the ranking terms (weighted as the query weighs
     them, times Whoosh's idf over Xapian's) with BM25 (k1 1.2 x 100, b 0) over the
     per-field normalised frequencies (titles' twice), gives each score before
-    coordination."""
+    coordination (and before the head's rescoring, search.proximity)."""
     import xapian
 
     from search.store import IndexStore
 
+    monkeypatch.setattr(proximity, "RESCORE_DEPTH", 0)
     service = SearchService(xapian_search_settings)
     ours = _search(service, q, size=100).results
     assert ours
