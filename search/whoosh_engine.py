@@ -98,6 +98,8 @@ class WhooshEngine:
         depth = request.page * request.size
         first = (request.page - 1) * request.size
 
+        closeness: dict[int, float] = {}  # the head's, kept while folding ranks deeper
+
         def ranked(reach: int) -> list[tuple[int, float]]:
             head = _rank(
                 searcher,
@@ -112,7 +114,7 @@ class WhooshEngine:
                 budget,
             )
             if request.sort != "date" and not budget.exhausted():
-                head = self._closer_first(head, matched, first_tier)
+                head = self._closer_first(head, matched, first_tier, closeness)
             return head[:reach]
 
         page = _folded_page(ranked, columns, first, depth)
@@ -131,13 +133,25 @@ class WhooshEngine:
         )
 
     def _closer_first(
-        self, ranked: list[tuple[int, float]], matched: Matched, first_tier: set[int]
+        self,
+        ranked: list[tuple[int, float]],
+        matched: Matched,
+        first_tier: set[int],
+        factor: dict[int, float],
     ) -> list[tuple[int, float]]:
         """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
-        holds the query's units (``search.proximity``), the first tier kept first."""
+        holds the query's units (``search.proximity``; ``factor``: those known, added
+        to), the first tier kept first."""
         head = ranked[: proximity.RESCORE_DEPTH]
-        held = {d: {i for i, found in enumerate(matched.found) if d in found} for d, _ in head}
-        factor = proximity.closeness(self.occurrences, held, matched.looked_up, matched.weights)
+        held = {
+            d: {i for i, found in enumerate(matched.found) if d in found}
+            for d, _ in head
+            if d not in factor
+        }
+        if held:
+            factor |= proximity.closeness(
+                self.occurrences, held, matched.looked_up, matched.weights
+            )
         rescored = [(d, score * factor[d]) for d, score in head]
         rescored.sort(key=lambda hit: (hit[0] not in first_tier, -hit[1], hit[0]))
         return rescored + ranked[proximity.RESCORE_DEPTH :]

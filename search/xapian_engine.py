@@ -338,6 +338,7 @@ class _Search:
             (i, True, _query(part)) for i, unit in enumerate(units) for part in unit.parts
         ]
         self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
+        self.closeness: dict[int, float] = {}  # per article of a ranking's head
 
     def folded_page(self, first: int, depth: int, sort: str) -> list[_Item]:
         """Results ``first`` to ``depth`` with near-duplicates folded under the best of
@@ -402,14 +403,17 @@ class _Search:
         """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
         holds the query's units (``search.proximity``), the first tier kept first."""
         head = ranked[: proximity.RESCORE_DEPTH]
-        held = {item.docnum: self.held[item.docnum] for item in head}
-        factor = proximity.closeness(self.engine.occurrences, held, self.units, self.weights)
+        held = {i.docnum: self.held[i.docnum] for i in head if i.docnum not in self.closeness}
+        if held:
+            self.closeness |= proximity.closeness(
+                self.engine.occurrences, held, self.units, self.weights
+            )
         every = len(self.units)
         for item in head:
-            item.score *= factor[item.docnum]
+            item.score *= self.closeness[item.docnum]
         head.sort(
             key=lambda item: (
-                self.tiered and len(held[item.docnum]) < every,
+                self.tiered and len(self.held[item.docnum]) < every,
                 -item.score,
                 item.doc_id,
             )
