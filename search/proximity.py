@@ -15,11 +15,11 @@ and the depth were measured on bench/quality.py (README).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 
-from whoosh.query import Phrase, Query, Term
+from whoosh.query import Phrase, Query
 
-from .highlight import Occurrences, phrase_spans
+from .highlight import Occurrences, Span, phrase_spans, term_spans
 from .query import Unit
 
 RESCORE_DEPTH = 20
@@ -32,44 +32,72 @@ _WORD_FIELDS = ("title", "body")
 _CHAR_FIELDS = ("title_chars", "body_chars")
 
 
-def closeness(
-    occurrences: Occurrences,
-    held: dict[int, set[int]],
-    units: list[Unit],
-    weights: list[float],
-) -> dict[int, float]:
-    """Per article of ``held`` (article -> the indexes of the ``units`` it holds): the
-    factor its score is multiplied by (see the module's docstring)."""
-    whole = sum(weights) or 1.0
-    if len(units) == 1:  # every article listed holds it
-        return dict.fromkeys(held, 1.0)
-    in_title: dict[int, set[int]] = {docnum: set() for docnum in held}
-    places: dict[int, list[tuple[int, int]]] = {docnum: [] for docnum in held}
-    placed: dict[int, set[int]] = {docnum: set() for docnum in held}  # units in either
-    for i, unit in enumerate(units):
-        holders = [docnum for docnum, units_held in held.items() if i in units_held]
-        leaves = list(_leaves(unit.match))
-        # Its word-view terms first; its characters (next to each other, where the
-        # segmenters cut it otherwise) only where no word of it stands.
-        for view in (_WORD_FIELDS, _CHAR_FIELDS):
-            unplaced = [d for d in holders if i not in placed[d]]
-            title = [leaf for leaf in leaves if leaf.fieldname == view[0]]
-            body = [leaf for leaf in leaves if leaf.fieldname == view[1]]
-            for docnum in _where(occurrences, unplaced, title):
-                in_title[docnum].add(i)
-                placed[docnum].add(i)
-            unplaced = [d for d in unplaced if i not in placed[d]]
-            for docnum, spans in _where(occurrences, unplaced, body).items():
-                places[docnum].extend((start, i) for start, _ in spans[:MAX_PLACES])
-                placed[docnum].add(i)
-    return {
-        docnum: (
-            (sum(weights[i] for i in in_title[docnum]) + _best_window(places[docnum], weights))
-            / whole
-        )
-        ** CLOSENESS_POWER
-        for docnum in held
-    }
+class Closeness:
+    """The closeness of articles to one query's ``units`` (weighing ``weights``), each
+    article's worked out once (a page may rank its head again to fill up once
+    near-duplicates are folded)."""
+
+    def __init__(self, occurrences: Occurrences, units: list[Unit], weights: list[float]):
+        self.occurrences = occurrences
+        self.units = units
+        self.weights = weights
+        self._known: dict[int, float] = {}
+
+    def of(self, docnums: list[int], held: Callable[[int], set[int]]) -> dict[int, float]:
+        """The factor each of ``docnums`` has its score multiplied by (see the module's
+        docstring); ``held(docnum)``: the indexes of the units it holds."""
+        new = {docnum: held(docnum) for docnum in docnums if docnum not in self._known}
+        if new:
+            self._known |= self._closeness(new)
+        return self._known
+
+    def _closeness(self, held: dict[int, set[int]]) -> dict[int, float]:
+        weights = self.weights
+        whole = sum(weights) or 1.0
+        if len(self.units) == 1:  # every article listed holds it
+            return dict.fromkeys(held, 1.0)
+        in_title: dict[int, set[int]] = {docnum: set() for docnum in held}
+        places: dict[int, list[tuple[int, int]]] = {docnum: [] for docnum in held}
+        placed: dict[int, set[int]] = {docnum: set() for docnum in held}  # units in either
+        for i, unit in enumerate(self.units):
+            holders = [docnum for docnum, units_held in held.items() if i in units_held]
+            leaves = list(unit.match.leaves())
+            # Its word-view terms first; its characters (next to each other, where the
+            # segmenters cut it otherwise) only where no word of it stands.
+            for view in (_WORD_FIELDS, _CHAR_FIELDS):
+                unplaced = [d for d in holders if i not in placed[d]]
+                title = [leaf for leaf in leaves if leaf.fieldname == view[0]]
+                body = [leaf for leaf in leaves if leaf.fieldname == view[1]]
+                for docnum in self._where(unplaced, title):
+                    in_title[docnum].add(i)
+                    placed[docnum].add(i)
+                unplaced = [d for d in unplaced if i not in placed[d]]
+                for docnum, spans in self._where(unplaced, body).items():
+                    places[docnum].extend((start, i) for start, _ in spans[:MAX_PLACES])
+                    placed[docnum].add(i)
+        return {
+            docnum: (
+                (sum(weights[i] for i in in_title[docnum]) + _best_window(places[docnum], weights))
+                / whole
+            )
+            ** CLOSENESS_POWER
+            for docnum in held
+        }
+
+    def _where(self, docnums: list[int], leaves: list[Query]) -> dict[int, list[Span]]:
+        """(start, end) of every place in ``docnums`` where one of ``leaves`` (terms and
+        phrases) stands."""
+        found: dict[int, list[Span]] = {}
+        if not docnums:
+            return found
+        for leaf in leaves:
+            if isinstance(leaf, Phrase):
+                places = phrase_spans(self.occurrences, docnums, leaf.fieldname, leaf.words)
+            else:
+                places = term_spans(self.occurrences, docnums, leaf.fieldname, [leaf.text])
+            for docnum, spans in places.items():
+                found.setdefault(docnum, []).extend(spans)
+        return found
 
 
 def _best_window(places: list[tuple[int, int]], weights: list[float]) -> float:
@@ -91,31 +119,3 @@ def _best_window(places: list[tuple[int, int]], weights: list[float]) -> float:
             first += 1
         best = max(best, inside)
     return best
-
-
-def _leaves(query: Query) -> Iterable[Term | Phrase]:
-    if isinstance(query, (Term, Phrase)):
-        yield query
-    else:
-        for sub in query.subqueries:
-            yield from _leaves(sub)
-
-
-def _where(
-    occurrences: Occurrences, docnums: list[int], leaves: list[Term | Phrase]
-) -> dict[int, list[tuple[int, int]]]:
-    """(start, end) of every place in ``docnums`` where one of ``leaves`` stands."""
-    found: dict[int, list[tuple[int, int]]] = {}
-    if not docnums:
-        return found
-    for leaf in leaves:
-        if isinstance(leaf, Term):
-            places = {
-                d: [(start, end) for _, start, end in occ]
-                for d, occ in occurrences(docnums, leaf.fieldname, leaf.text).items()
-            }
-        else:
-            places = phrase_spans(occurrences, docnums, leaf.fieldname, list(leaf.words))
-        for docnum, spans in places.items():
-            found.setdefault(docnum, []).extend(spans)
-    return found

@@ -60,7 +60,6 @@ class Matched:
     """The articles of the ranked list and which units each has."""
 
     looked_up: list[Unit]  # the units looked up (all of them unless the budget ran out)
-    labels: list[str]  # per unit looked up
     found: list[set[int]]  # per unit: the listed articles that have it
     counts: Counter  # per listed article: how many units it has
     docs: set[int]  # the listed articles
@@ -72,7 +71,11 @@ class Matched:
     @property
     def units(self) -> int:
         """How many units were looked up."""
-        return len(self.labels)
+        return len(self.looked_up)
+
+    @property
+    def labels(self) -> list[str]:
+        return [unit.label for unit in self.looked_up]
 
     @property
     def tiered(self) -> bool:
@@ -98,6 +101,10 @@ class Matched:
         return {
             d: 1.0 if self.complete(d) else (share[d] / whole) ** COORDINATION_POWER for d in docs
         }
+
+    def held(self, docnum: int) -> set[int]:
+        """The indexes of the units ``docnum`` has."""
+        return {i for i, found in enumerate(self.found) if docnum in found}
 
     def missing(self, docnum: int) -> list[str]:
         """The labels of the units ``docnum`` lacks, in the query's order."""
@@ -143,7 +150,6 @@ def match_units(searcher: Searcher, units: list[Unit], budget: Budget = UNLIMITE
         counts.update(found[i])
     return Matched(
         looked_up=[units[i] for i in looked_up],
-        labels=[units[i].label for i in looked_up],
         found=[found[i] for i in looked_up],
         counts=counts,
         docs=docs,

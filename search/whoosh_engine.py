@@ -20,7 +20,7 @@ from .engine import Entry, ResultPage
 from .matching import drop_matching, keep_only, walk
 from .models import MAX_RESULT_DEPTH, SearchRequest
 from .query import BuiltQuery, QueryBuilder, as_words
-from .ranked_list import Matched, match_units
+from .ranked_list import match_units
 from .related import related_documents
 from .scoring import top_documents
 
@@ -98,7 +98,7 @@ class WhooshEngine:
         depth = request.page * request.size
         first = (request.page - 1) * request.size
 
-        closeness: dict[int, float] = {}  # the head's, kept while folding ranks deeper
+        closeness = proximity.Closeness(self.occurrences, matched.looked_up, matched.weights)
 
         def ranked(reach: int) -> list[tuple[int, float]]:
             head = _rank(
@@ -114,7 +114,7 @@ class WhooshEngine:
                 budget,
             )
             if request.sort != "date" and not budget.exhausted():
-                head = self._closer_first(head, matched, first_tier, closeness)
+                head = _closer_first(head, closeness, matched.held, first_tier)
             return head[:reach]
 
         page = _folded_page(ranked, columns, first, depth)
@@ -132,30 +132,6 @@ class WhooshEngine:
             facets={name: columns.counts(name, docs) for name in FACETS},
         )
 
-    def _closer_first(
-        self,
-        ranked: list[tuple[int, float]],
-        matched: Matched,
-        first_tier: set[int],
-        factor: dict[int, float],
-    ) -> list[tuple[int, float]]:
-        """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
-        holds the query's units (``search.proximity``; ``factor``: those known, added
-        to), the first tier kept first."""
-        head = ranked[: proximity.RESCORE_DEPTH]
-        held = {
-            d: {i for i, found in enumerate(matched.found) if d in found}
-            for d, _ in head
-            if d not in factor
-        }
-        if held:
-            factor |= proximity.closeness(
-                self.occurrences, held, matched.looked_up, matched.weights
-            )
-        rescored = [(d, score * factor[d]) for d, score in head]
-        rescored.sort(key=lambda hit: (hit[0] not in first_tier, -hit[1], hit[0]))
-        return rescored + ranked[proximity.RESCORE_DEPTH :]
-
     def _narrow(self, built: BuiltQuery, docs: set[int]) -> set[int]:
         """``docs`` within the query's languages, sources and dates, less its exclusions."""
         parsed, columns, searcher = built.parsed, self.columns, self.searcher
@@ -172,6 +148,21 @@ class WhooshEngine:
         if built.excluded is not None and docs:
             docs = drop_matching(searcher, built.excluded, docs)
         return docs
+
+
+def _closer_first(
+    ranked: list[tuple[int, float]],
+    closeness: proximity.Closeness,
+    held: Callable[[int], set[int]],
+    first_tier: set[int],
+) -> list[tuple[int, float]]:
+    """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
+    holds the query's units (``search.proximity``), the first tier kept first."""
+    head = ranked[: proximity.RESCORE_DEPTH]
+    factor = closeness.of([d for d, _ in head], held)
+    rescored = [(d, score * factor[d]) for d, score in head]
+    rescored.sort(key=lambda hit: (hit[0] not in first_tier, -hit[1], hit[0]))
+    return rescored + ranked[proximity.RESCORE_DEPTH :]
 
 
 def _folded_page(

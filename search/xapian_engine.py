@@ -338,7 +338,7 @@ class _Search:
             (i, True, _query(part)) for i, unit in enumerate(units) for part in unit.parts
         ]
         self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
-        self.closeness: dict[int, float] = {}  # per article of a ranking's head
+        self.closeness = proximity.Closeness(engine.occurrences, units, self.weights)
 
     def folded_page(self, first: int, depth: int, sort: str) -> list[_Item]:
         """Results ``first`` to ``depth`` with near-duplicates folded under the best of
@@ -374,6 +374,7 @@ class _Search:
         return ranked[:depth], more or len(ranked) > depth
 
     def _by_score(self, depth: int) -> tuple[list[_Item], bool]:
+        """The first ``depth`` by score (and coordination), before the head's rescoring."""
         engine = self.engine
         ranked: list[_Item] = []
         if self.tiered:
@@ -403,14 +404,10 @@ class _Search:
         """``ranked`` with its first ``RESCORE_DEPTH`` rescored by how close together each
         holds the query's units (``search.proximity``), the first tier kept first."""
         head = ranked[: proximity.RESCORE_DEPTH]
-        held = {i.docnum: self.held[i.docnum] for i in head if i.docnum not in self.closeness}
-        if held:
-            self.closeness |= proximity.closeness(
-                self.engine.occurrences, held, self.units, self.weights
-            )
+        factor = self.closeness.of([item.docnum for item in head], self.held.__getitem__)
         every = len(self.units)
         for item in head:
-            item.score *= self.closeness[item.docnum]
+            item.score *= factor[item.docnum]
         head.sort(
             key=lambda item: (
                 self.tiered and len(self.held[item.docnum]) < every,
