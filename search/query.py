@@ -69,6 +69,14 @@ FIELD_PREFIXES = (*FILTER_FIELDS, "title")
 _ITEM = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))'
 )
+# A pasted headline's section label: [단독], [판결], 【一线采访】 at its start, (종합), （更新版）
+# at its end. It names the column, not the story: in a title its words weigh as function
+# words do (an article is not raised by being in the same column); in a body, as words
+# (a programme's transcript names it: 《新闻大家谈》).
+_SECTION_LABEL = re.compile(
+    r"^\s*(?:\[[^\[\]]{1,20}\]|【[^【】]{1,20}】)"  # at the start
+    r"|(?:\([^()]{1,12}\)|（[^（）]{1,12}）)\s*$"  # at the end
+)
 _HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
@@ -80,6 +88,7 @@ class Clause:
     text: str
     phrase: bool = False
     title_only: bool = False
+    section: bool = False  # inside a headline's section label ([단독], (종합))
 
 
 @dataclass
@@ -102,6 +111,9 @@ def parse_query(text: str) -> ParsedQuery:
         )
     parsed = ParsedQuery()
     pending_or = False
+    # A label written against a word (개편(종합), 【一线采访】疫情) is an item of its own.
+    text = _SECTION_LABEL.sub(lambda m: f" {m[0].strip()} ", text)
+    labels = [m.span() for m in _SECTION_LABEL.finditer(text)]
     for m in _ITEM.finditer(text):
         negative = bool(m["neg"])
         prefix = (m["field"] or "").lower()
@@ -117,7 +129,8 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         if not value.strip():
             continue
-        clause = Clause(value, phrase=quoted, title_only=prefix == "title")
+        section = any(start <= m.start() and m.end() <= end for start, end in labels)
+        clause = Clause(value, phrase=quoted, title_only=prefix == "title", section=section)
         if negative:
             parsed.excluded.append(clause)
         elif pending_or:
@@ -352,6 +365,7 @@ class QueryBuilder:
         def boost(field: str, start: int, end: int, base: float) -> float:
             minor = any(i not in topic and not clause.text[i].isspace() for i in range(start, end))
             if field.startswith("title"):
+                minor = minor or clause.section  # a column's label in a title
                 return base * (FUNCTION_TITLE_WEIGHT if minor else TITLE_WEIGHT)
             return base * (FUNCTION_WEIGHT if minor else 1.0)
 

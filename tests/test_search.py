@@ -669,6 +669,31 @@ def test_a_rare_character_written_against_a_word_is_found_by_that_word_too(searc
     assert "柏林" in built.mark_terms
 
 
+def test_a_pasted_headlines_section_label_weighs_little_in_titles(service, search_settings):
+    # [단독] and (종합) name a column, not the story: an article whose title holds them is
+    # not raised by them (the function words' title weight); in a body they count as words.
+    from search.query import FUNCTION_TITLE_WEIGHT, TITLE_WEIGHT
+
+    _, built = _built(search_settings, "[단독] 주일미군 사령부(종합)")
+    assert [(u.label, u.function) for u in built.units] == [
+        ("단독", False),
+        ("주일미군", False),
+        ("사령부", False),
+        ("종합", False),
+    ]
+    boosts = {(t.fieldname, t.text): t.boost for t in built.ranking}
+    assert boosts[("title", "단독")] == boosts[("title", "종합")] == FUNCTION_TITLE_WEIGHT
+    assert boosts[("title", "사령부")] == TITLE_WEIGHT
+    assert boosts[("body", "단독")] == boosts[("body", "사령부")] == 1.0
+    labelled = _search(service, "[단독] 주일미군 사령부 설치(종합)")
+    assert labelled.results[0].id == KOREAN_SEED_ID
+    assert labelled.results[0].missing == ["단독", "종합"]
+    # Brackets inside a query are a word's (변협), not a label.
+    _, inside = _built(search_settings, "대한변호사협회(변협) 회장")
+    boosts = {(t.fieldname, t.text): t.boost for t in inside.ranking}
+    assert boosts[("title", "변협")] == TITLE_WEIGHT
+
+
 def test_capitalised_acronyms_are_not_english_function_words(search_settings):
     _, built = _built(search_settings, "WHO 改革 who")
     assert [(u.label, u.function) for u in built.units] == [
