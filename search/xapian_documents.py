@@ -19,6 +19,7 @@ import json
 import re
 import struct
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -139,20 +140,23 @@ def build_document(
             for t in analyzer(fields.get(fieldname, ""), positions=True, chars=True)
         ]
         each = occurrence_weight(fieldname, len(tokens))
-        spelled = _SPELLED[fieldname]
+        counts = Counter(word for word, _, _, _ in tokens)
+        too_long = {w for w in counts if len((prefix + w).encode("utf-8")) > MAX_TERM_BYTES}
+        spellings.update(
+            w for w in counts if w not in too_long and _SPELLED[fieldname].fullmatch(w)
+        )
         # Phrases are matched in the character view: only its positions are kept (the
-        # word view's offsets, for highlights, are in the data).
-        positional = fieldname in CHAR_FIELDS
-        for word, position, _, _ in tokens:
-            name = prefix + word
-            if len(name.encode("utf-8")) > MAX_TERM_BYTES:
-                continue
-            if positional:
-                doc.add_posting(name, position, each)
-            else:
-                doc.add_term(name, each)
-            if spelled.fullmatch(word):
-                spellings.add(word)
+        # word view's offsets, for highlights, are in the data). Each distinct word is
+        # looked at once, not at each occurrence.
+        if fieldname in CHAR_FIELDS:
+            add_posting = doc.add_posting
+            for word, position, _, _ in tokens:
+                if word not in too_long:
+                    add_posting(prefix + word, position, each)
+        else:
+            for word, count in counts.items():
+                if word not in too_long:
+                    doc.add_term(prefix + word, each * count)
         tokens_of[fieldname] = tokens[:MAX_MARKED_TOKENS]
     doc.add_boolean_term(id_term(fields["id"]))
     for prefix, slot, name in (
