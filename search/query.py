@@ -75,7 +75,7 @@ _ITEM = re.compile(
 # (a programme's transcript names it: 《新闻大家谈》).
 _SECTION_LABEL = re.compile(
     r"^\s*(?:\[[^\[\]]{1,20}\]|【[^【】]{1,20}】)"  # at the start
-    r"|(?:\([^()]{1,12}\)|（[^（）]{1,12}）)\s*$"  # at the end
+    r"|(?<![-:])(?:\([^()]{1,12}\)|（[^（）]{1,12}）)\s*$"  # at the end, not -(종합)
 )
 _HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

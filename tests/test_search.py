@@ -688,6 +688,9 @@ def test_a_pasted_headlines_section_label_weighs_little_in_titles(service, searc
     labelled = _search(service, "[단독] 주일미군 사령부 설치(종합)")
     assert labelled.results[0].id == KOREAN_SEED_ID
     assert labelled.results[0].missing == ["단독", "종합"]
+    # An excluded or field-bound one is as written.
+    _, excluding = _built(search_settings, "주일미군 -(종합)")
+    assert [u.label for u in excluding.units] == ["주일미군"] and excluding.excluded is not None
     # Brackets inside a query are a word's (변협), not a label.
     _, inside = _built(search_settings, "대한변호사협회(변협) 회장")
     boosts = {(t.fieldname, t.text): t.boost for t in inside.ranking}
