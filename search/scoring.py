@@ -13,19 +13,57 @@ number), computed from a fraction of the postings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh.query import Term
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from .budget import UNLIMITED, Budget
 from .columns import Columns
 from .matching import WALK_RATIO, leaf_postings, posting_blocks, walk
+from .schema import TITLE_BOOST
 
-# The most terms a ranking reads, those with the highest possible scores.
+# The most terms a ranking reads, the strongest (``strongest``).
 MAX_TERMS = 64
+# The BM25F the Whoosh engine searches with (Whoosh's default; the Xapian engine's
+# documents are built for the same, ``xapian_documents``).
+_BM25F = BM25F()
+# The most a term's frequency can give a score, per field, as a share of boost x idf x
+# (k1 + 1): a body repeats a word (its share nears 1); a title holds it once, in a few
+# words (the title's field boost in a title of next to no length).
+CEILING = {
+    "title": TITLE_BOOST / (TITLE_BOOST + _BM25F.K1 * (1 - _BM25F.B)),
+    "title_chars": TITLE_BOOST / (TITLE_BOOST + _BM25F.K1 * (1 - _BM25F.B)),
+    "body": 1.0,
+    "body_chars": 1.0,
+}
+
+
+def idf(articles: int, having: int) -> float:
+    """Whoosh's BM25 idf of a term ``having`` of ``articles`` hold."""
+    return math.log(articles / (having + 1)) + 1
+
+
+def strongest(terms: list[Term], articles: int, having: Callable[[Term], int]) -> list[Term]:
+    """The ``MAX_TERMS`` of ``terms`` (those some article holds) that can add most to a
+    score: boost x idf x the field's ``CEILING``, judged from the query and the archive's
+    counts alone, so that both engines, and shards searched as one, leave out the same
+    (common words, function words: what they add changes little, and reading their
+    postings is most of the cost). Equal strengths in field and text order."""
+    counted = [(t, having(t)) for t in terms]
+    present = [(t, n) for t, n in counted if n]
+    present.sort(
+        key=lambda pair: (
+            -pair[0].boost * idf(articles, pair[1]) * CEILING[pair[0].fieldname],
+            pair[0].fieldname,
+            pair[0].text,
+        )
+    )
+    return [t for t, _ in present[:MAX_TERMS]]
 
 
 @dataclass
@@ -60,10 +98,9 @@ def top_documents(
     the remaining terms are left out: the ranking is that of the terms scored so far."""
     if not docs or depth < 1:
         return []
-    # A long query's weakest terms (common words, function words) are left out: what
-    # they could add changes little and reading their postings is most of the cost.
-    stats = sorted(_stats(searcher, terms), key=lambda s: -s.bound)[:MAX_TERMS]
     size = searcher.doc_count_all()
+    chosen = strongest(terms, size, lambda t: searcher.doc_frequency(t.fieldname, t.text))
+    stats = sorted(_stats(searcher, chosen), key=lambda s: -s.bound)
     allowed = np.zeros(size, dtype=bool)
     listed = np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
     allowed[listed] = True

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import xapian
 from whoosh.query import And, Or, Phrase, Query, Term, TermRange
 
-from . import proximity, ranked_list
+from . import proximity, ranked_list, scoring
 from .budget import Budget
 from .engine import Entry, ResultPage
 from .models import MAX_RESULT_DEPTH, SearchRequest
@@ -55,7 +55,6 @@ from .xapian_documents import (
     CHAR_FIELDS,
     CLUSTER_PREFIX,
     FACET_SLOTS,
-    FIELD_BOOSTS,
     LANG_PREFIX,
     NEWEST_WIDTH,
     SLOT_CLUSTER,
@@ -320,11 +319,11 @@ class _Search:
             )
         self.whole = sum(self.weights) or 1.0
         self.tiered = len(units) <= ranked_list.TIER_MAX_UNITS
-        # A long query's weakest terms (common words) are left out of the ranking, as the
-        # Whoosh engine does (scoring.MAX_TERMS): what they add changes little.
-        strongest = sorted(
-            built.ranking, key=lambda t: -t.boost * FIELD_BOOSTS[t.fieldname] * _idf(db, t)
-        )[:MAX_TERMS]
+        # A long query's weakest terms are left out of the ranking, the same as the Whoosh
+        # engine leaves out (``scoring.strongest``).
+        strongest = scoring.strongest(
+            built.ranking, total, lambda t: db.get_termfreq(term(t.fieldname, t.text))
+        )
         self.ranking = xapian.Query(
             _OR,
             [
@@ -566,10 +565,6 @@ def _scaled(query: xapian.Query, factor: float) -> xapian.Query:
     return query if factor == 1.0 else xapian.Query(xapian.Query.OP_SCALE_WEIGHT, query, factor)
 
 
-def _idf(db: xapian.Database, t: Term) -> float:
-    return math.log(1 + db.get_doccount() / max(db.get_termfreq(term(t.fieldname, t.text)), 1))
-
-
 def _as_whoosh_idf(db: xapian.Database, t: Term) -> float:
     """What turns Xapian's BM25 idf of ``t`` into Whoosh's (log(N / (n + 1)) + 1)."""
     total = db.get_doccount()
@@ -579,7 +574,7 @@ def _as_whoosh_idf(db: xapian.Database, t: Term) -> float:
     ratio = (total - having + 0.5) / (having + 0.5)
     if ratio < 2:  # as Xapian's BM25Weight does, so that no term weighs less than 0
         ratio = ratio * 0.5 + 1
-    return (math.log(total / (having + 1)) + 1) / math.log(ratio)
+    return scoring.idf(total, having) / math.log(ratio)
 
 
 def _words_only(query: Query) -> Query:

@@ -704,3 +704,31 @@ def test_capitalised_acronyms_are_not_english_function_words(search_settings):
         ("改革", False),
         ("who", True),
     ]
+
+
+def test_a_rankings_strongest_terms_are_chosen_from_the_query_and_counts_alone(monkeypatch):
+    """boost x idf x the field's ceiling (a title holds a word once): what both engines,
+    and shards, leave out of a long query's ranking is the same."""
+    from whoosh.query import Term
+
+    from search import scoring
+
+    having = {("title", "甲"): 10, ("body", "甲"): 100, ("body_chars", "乙"): 1, ("body", "丙"): 0}
+    terms = [
+        Term("body", "甲", boost=1.0),
+        Term("body", "丙", boost=1.0),
+        Term("body_chars", "乙", boost=0.5),
+        Term("title", "甲", boost=1.5),
+    ]
+    count = lambda t: having[(t.fieldname, t.text)]  # noqa: E731
+    # 1.5 x (ln(1000/11) + 1) x 2/2.3 = 7.19; 0.5 x (ln(1000/2) + 1) = 3.61; 3.29; none hold 丙
+    assert scoring.CEILING["title"] == pytest.approx(2 / 2.3)
+    chosen = scoring.strongest(terms, 1000, count)
+    assert [(t.fieldname, t.text) for t in chosen] == [
+        ("title", "甲"),
+        ("body_chars", "乙"),
+        ("body", "甲"),
+    ]
+    monkeypatch.setattr(scoring, "MAX_TERMS", 2)
+    chosen = scoring.strongest(terms, 1000, count)
+    assert [(t.fieldname, t.text) for t in chosen] == [("title", "甲"), ("body_chars", "乙")]

@@ -20,6 +20,8 @@ from conftest import _search_corpus, free_port, run_hansearch, serving, write_co
 
 from search.config import ConfigError, load_settings
 from search.models import SearchRequest
+from search.query import parse_query
+from search.scoring import MAX_TERMS
 from search.searcher import SearchService
 from search.store import IndexUnavailable
 
@@ -440,3 +442,25 @@ def test_a_query_of_more_units_than_one_query_holds_says_what_each_result_lacks(
     found = xapian_service.search(SearchRequest(q=" ".join(words) + " 사령부", size=100))
     assert found.total == 32
     assert all(hit.missing == words for hit in found.results)
+
+
+# A caption pasted whole with a question after it: more ranking terms than a ranking reads
+# (scoring.MAX_TERMS), so each engine leaves the weakest out.
+LONG_QUESTION = (
+    "美国国务卿布林肯和国防部长奥斯汀与日本外务大臣神川阳子和防卫大臣木原稔，"
+    "共同出席了这次2+2安全磋商会议。國際論壇在臺灣舉行，與會者討論威懾策略嗎？"
+)
+
+
+def test_a_long_question_is_ranked_alike_by_both_engines(whoosh, xapian_service):
+    """Both engines leave out the same terms (``scoring.strongest``, from the query and
+    the archive's counts alone), so their rankings agree article by article."""
+    with whoosh._using() as engine:
+        built = engine.builder.build(parse_query(LONG_QUESTION))
+    assert len(built.ranking) > MAX_TERMS
+    ours, theirs = _answer(xapian_service, LONG_QUESTION), _answer(whoosh, LONG_QUESTION)
+    assert [r[0] for r in ours["results"]] == [r[0] for r in theirs["results"]]
+    assert ours["results"][0][0] == (
+        "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
+        "tt-us-japan-military-alliance-07282024104813.html"
+    )
