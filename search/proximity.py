@@ -10,7 +10,9 @@ the body, a unit in the title counting in every stretch, to the power
 ``CLOSENESS_POWER``. A unit stands where the index put its word (the offsets stored for
 highlighting) or, where the segmenters cut it otherwise, its characters next to each
 other; its first ``MAX_PLACES`` places in an article are looked at. The window, the power
-and the depth were measured on bench/quality.py (README).
+and the depth were measured on bench/quality.py (README). Once the search's budget is
+spent (it is checked between the terms looked up) the head is not rescored: every factor
+is 1, the ranking stays as scored.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 
 from whoosh.query import Phrase, Query
 
+from .budget import UNLIMITED, Budget
 from .highlight import Occurrences, Span, phrase_spans, term_spans
 from .query import Unit
 
@@ -37,10 +40,17 @@ class Closeness:
     article's worked out once (a page may rank its head again to fill up once
     near-duplicates are folded)."""
 
-    def __init__(self, occurrences: Occurrences, units: list[Unit], weights: list[float]):
+    def __init__(
+        self,
+        occurrences: Occurrences,
+        units: list[Unit],
+        weights: list[float],
+        budget: Budget = UNLIMITED,
+    ):
         self.occurrences = occurrences
         self.units = units
         self.weights = weights
+        self.budget = budget
         self._known: dict[int, float] = {}
 
     def of(self, docnums: list[int], held: Callable[[int], set[int]]) -> dict[int, float]:
@@ -48,7 +58,10 @@ class Closeness:
         docstring); ``held(docnum)``: the indexes of the units it holds."""
         new = {docnum: held(docnum) for docnum in docnums if docnum not in self._known}
         if new:
-            self._known |= self._closeness(new)
+            try:
+                self._known |= self._closeness(new)
+            except _OutOfTime:
+                self._known |= dict.fromkeys(new, 1.0)
         return self._known
 
     def _closeness(self, held: dict[int, set[int]]) -> dict[int, float]:
@@ -91,6 +104,8 @@ class Closeness:
         if not docnums:
             return found
         for leaf in leaves:
+            if self.budget.exhausted():
+                raise _OutOfTime
             if isinstance(leaf, Phrase):
                 places = phrase_spans(self.occurrences, docnums, leaf.fieldname, leaf.words)
             else:
@@ -98,6 +113,10 @@ class Closeness:
             for docnum, spans in places.items():
                 found.setdefault(docnum, []).extend(spans)
         return found
+
+
+class _OutOfTime(Exception):
+    """The search's budget ran out while the head was being rescored."""
 
 
 def _best_window(places: list[tuple[int, int]], weights: list[float]) -> float:

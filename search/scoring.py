@@ -29,15 +29,18 @@ from .schema import TITLE_BOOST
 
 # The most terms a ranking reads, the strongest (``strongest``).
 MAX_TERMS = 64
-# The BM25F the Whoosh engine searches with (Whoosh's default; the Xapian engine's
-# documents are built for the same, ``xapian_documents``).
-_BM25F = BM25F()
+# The BM25F both engines score with (the Xapian engine's documents are built for its b,
+# ``xapian_documents``): b 0.75 (Whoosh's and Lucene's default) and k1 2.5, chosen on
+# bench/quality.py: a higher k1 weighs a word said often more against one said once, and
+# each step from Whoosh's 1.2 (0.9, 1.2, 1.6, 2.0, 2.5) ranked every column with
+# distractors higher (see README).
+WEIGHTING = BM25F(K1=2.5, B=0.75)
 # The most a term's frequency can give a score, per field, as a share of boost x idf x
 # (k1 + 1): a body repeats a word (its share nears 1); a title holds it once, in a few
 # words (the title's field boost in a title of next to no length).
 CEILING = {
-    "title": TITLE_BOOST / (TITLE_BOOST + _BM25F.K1 * (1 - _BM25F.B)),
-    "title_chars": TITLE_BOOST / (TITLE_BOOST + _BM25F.K1 * (1 - _BM25F.B)),
+    "title": TITLE_BOOST / (TITLE_BOOST + WEIGHTING.K1 * (1 - WEIGHTING.B)),
+    "title_chars": TITLE_BOOST / (TITLE_BOOST + WEIGHTING.K1 * (1 - WEIGHTING.B)),
     "body": 1.0,
     "body_chars": 1.0,
 }

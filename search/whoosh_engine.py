@@ -22,7 +22,7 @@ from .models import MAX_RESULT_DEPTH, SearchRequest
 from .query import BuiltQuery, QueryBuilder, as_words
 from .ranked_list import match_units
 from .related import related_documents
-from .scoring import top_documents
+from .scoring import WEIGHTING, top_documents
 
 # Near-duplicates listed under a result (the cluster's first ones by index order).
 MAX_SIMILAR = 50
@@ -38,7 +38,7 @@ class WhooshEngine:
     def __init__(self, generation: str, index: Index, columns: Callable[[Searcher], Columns]):
         self.generation = generation
         self.index = index
-        self.searcher = index.searcher()
+        self.searcher = index.searcher(weighting=WEIGHTING)
         schema = index.schema
         self.builder = QueryBuilder(schema["body"].analyzer, schema["body_chars"].analyzer)
         self.columns = columns(self.searcher)
@@ -98,7 +98,9 @@ class WhooshEngine:
         depth = request.page * request.size
         first = (request.page - 1) * request.size
 
-        closeness = proximity.Closeness(self.occurrences, matched.looked_up, matched.weights)
+        closeness = proximity.Closeness(
+            self.occurrences, matched.looked_up, matched.weights, budget
+        )
 
         def ranked(reach: int) -> list[tuple[int, float]]:
             head = _rank(

@@ -29,6 +29,7 @@ import xapian
 
 from .analysis import UserDictionaries
 from .schema import TITLE_BOOST
+from .scoring import WEIGHTING
 
 PREFIXES = {"title": "T", "body": "B", "title_chars": "U", "body_chars": "C"}
 WORD_FIELDS = ("title", "body")
@@ -57,12 +58,11 @@ FACET_SLOTS = {"lang": SLOT_LANG, "source": SLOT_SOURCE, "month": SLOT_MONTH}
 # article counts as a title match). BM25F is BM25 with no length normalisation over
 # per-field normalised frequencies, tf / (1 - b + b * length / average length): each
 # occurrence is indexed with that weight (times WDF_SCALE, as Xapian's are whole numbers)
-# and searched with b = 0 and k1 times WDF_SCALE. The average lengths are the fields'
-# in ../shared/corpus (177,526 articles), fixed so that any part can be built alone. A
-# title's field boost is in its frequencies, as Whoosh has it (saturating with them).
+# and searched with b = 0 and k1 times WDF_SCALE (``scoring.WEIGHTING``'s b and k1). The
+# average lengths are the fields' in ../shared/corpus (177,526 articles), fixed so that
+# any part can be built alone. A title's field boost is in its frequencies, as Whoosh has
+# it (saturating with them).
 WDF_SCALE = 100
-BM25_K1 = 1.2
-BM25_B = 0.75
 AVERAGE_LENGTHS = {"title": 11.0, "body": 444.0, "title_chars": 18.0, "body_chars": 806.0}
 FIELD_BOOSTS = {"title": TITLE_BOOST, "body": 1.0, "title_chars": TITLE_BOOST, "body_chars": 1.0}
 # Xapian refuses terms longer than 245 bytes; longer tokens (a URL, a run of digits)
@@ -194,7 +194,8 @@ def build_document(
 
 def occurrence_weight(fieldname: str, length: int) -> int:
     """The wdf of one occurrence in a field of ``length`` tokens (see WDF_SCALE)."""
-    norm = 1 - BM25_B + BM25_B * max(length, 1) / AVERAGE_LENGTHS[fieldname]
+    b = WEIGHTING.B
+    norm = 1 - b + b * max(length, 1) / AVERAGE_LENGTHS[fieldname]
     return max(1, round(WDF_SCALE * FIELD_BOOSTS[fieldname] / norm))
 
 

@@ -51,7 +51,6 @@ from .ranked_list import rarity
 from .related import TUNING, distinctive_words
 from .scoring import MAX_TERMS
 from .xapian_documents import (
-    BM25_K1,
     CHAR_FIELDS,
     CLUSTER_PREFIX,
     FACET_SLOTS,
@@ -85,9 +84,9 @@ _AND = xapian.Query.OP_AND
 
 
 def bm25() -> xapian.Weight:
-    """The Whoosh engine's BM25F (k1 1.2, b 0.75 per field) over the per-field normalised
+    """The Whoosh engine's BM25F (``scoring.WEIGHTING``) over the per-field normalised
     frequencies the index holds (``xapian_documents.WDF_SCALE``)."""
-    return xapian.BM25Weight(BM25_K1 * WDF_SCALE, 0, 1, 0, 0.5)
+    return xapian.BM25Weight(scoring.WEIGHTING.K1 * WDF_SCALE, 0, 1, 0, 0.5)
 
 
 class XapianEngine:
@@ -337,7 +336,7 @@ class _Search:
             (i, True, _query(part)) for i, unit in enumerate(units) for part in unit.parts
         ]
         self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
-        self.closeness = proximity.Closeness(engine.occurrences, units, self.weights)
+        self.closeness = proximity.Closeness(engine.occurrences, units, self.weights, budget)
 
     def folded_page(self, first: int, depth: int, sort: str) -> list[_Item]:
         """Results ``first`` to ``depth`` with near-duplicates folded under the best of

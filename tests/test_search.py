@@ -389,12 +389,13 @@ def test_a_smaller_page_is_the_start_of_a_bigger_one(service, q):
 @pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
 def test_scores_are_whoosh_bm25f_of_the_query_terms(search_settings, q, monkeypatch):
     from whoosh.query import Or
+    from whoosh.scoring import BM25F
 
     monkeypatch.setattr(proximity, "RESCORE_DEPTH", 0)  # scores before the head's rescoring
     index, built = _built(search_settings, q)
     ours = _search(SearchService(search_settings), q, size=100).results
     assert ours
-    with index.searcher() as searcher:
+    with index.searcher(weighting=BM25F(K1=2.5, B=0.75)) as searcher:
         whoosh = {
             searcher.stored_fields(hit.docnum)["id"]: hit.score
             for hit in searcher.search(Or(built.ranking), limit=None)
@@ -410,7 +411,7 @@ def test_scores_are_whoosh_bm25f_of_the_query_terms(search_settings, q, monkeypa
 @pytest.mark.parametrize("q", ["사령부", "美日 安全磋商", "주일미군 사령부 일본", "Japan military"])
 def test_xapian_scores_are_bm25f_of_the_query_terms(xapian_search_settings, q, monkeypatch):
     """Plain Xapian, asked for the OR of the ranking terms (weighted as the query weighs
-    them, times Whoosh's idf over Xapian's) with BM25 (k1 1.2 x 100, b 0) over the
+    them, times Whoosh's idf over Xapian's) with BM25 (k1 2.5 x 100, b 0) over the
     per-field normalised frequencies (titles' twice), gives each score before
     coordination (and before the head's rescoring, search.proximity)."""
     import xapian
@@ -444,7 +445,7 @@ def test_xapian_scores_are_bm25f_of_the_query_terms(xapian_search_settings, q, m
     ]
     enquire = xapian.Enquire(db)
     enquire.set_query(xapian.Query(xapian.Query.OP_OR, terms))
-    enquire.set_weighting_scheme(xapian.BM25Weight(120, 0, 1, 0, 0.5))
+    enquire.set_weighting_scheme(xapian.BM25Weight(250, 0, 1, 0, 0.5))
     plain = {read_data(m.document.get_data())[0]["id"]: m.weight for m in enquire.get_mset(0, 100)}
     weights = {}
     for unit in built.counted:
@@ -721,8 +722,8 @@ def test_a_rankings_strongest_terms_are_chosen_from_the_query_and_counts_alone(m
         Term("title", "甲", boost=1.5),
     ]
     count = lambda t: having[(t.fieldname, t.text)]  # noqa: E731
-    # 1.5 x (ln(1000/11) + 1) x 2/2.3 = 7.19; 0.5 x (ln(1000/2) + 1) = 3.61; 3.29; none hold 丙
-    assert scoring.CEILING["title"] == pytest.approx(2 / 2.3)
+    # 1.5 x (ln(1000/11) + 1) x 2/2.625 = 6.30; 0.5 x (ln(1000/2) + 1) = 3.61; 3.29; none hold 丙
+    assert scoring.CEILING["title"] == pytest.approx(2 / 2.625)
     chosen = scoring.strongest(terms, 1000, count)
     assert [(t.fieldname, t.text) for t in chosen] == [
         ("title", "甲"),
@@ -732,3 +733,25 @@ def test_a_rankings_strongest_terms_are_chosen_from_the_query_and_counts_alone(m
     monkeypatch.setattr(scoring, "MAX_TERMS", 2)
     chosen = scoring.strongest(terms, 1000, count)
     assert [(t.fieldname, t.text) for t in chosen] == [("title", "甲"), ("body_chars", "乙")]
+
+
+def test_a_heads_rescoring_stops_once_the_budget_is_spent(whoosh_service):
+    """Words together (search.proximity) reads every place of the query's words in the
+    head's articles: a 20 MB article's hundreds of thousands cost a second. Once the
+    search's budget is spent, between two terms, the head keeps its order: factor 1."""
+    import time
+
+    from search.budget import Budget
+    from search.ranked_list import match_units
+
+    with whoosh_service._using() as engine:
+        built = engine.builder.build(parse_query("주일미군 사령부 일본"))
+        matched = match_units(engine.searcher, built.counted)
+        docs = sorted(matched.docs)
+        units, weights = matched.looked_up, matched.weights
+        full = proximity.Closeness(engine.occurrences, units, weights).of(docs, matched.held)
+        spent = Budget(0.000001)
+        time.sleep(0.01)
+        cut = proximity.Closeness(engine.occurrences, units, weights, spent).of(docs, matched.held)
+    assert len(docs) > 1 and min(full.values()) < 1.0
+    assert cut == dict.fromkeys(docs, 1.0)
