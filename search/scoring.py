@@ -32,18 +32,14 @@ MAX_TERMS = 64
 # The BM25F both engines score with (the Xapian engine's documents are built for its b,
 # ``xapian_documents``): b 0.75 (Whoosh's and Lucene's default) and k1 2.5, chosen on
 # bench/quality.py: a higher k1 weighs a word said often more against one said once, and
-# each step from Whoosh's 1.2 (0.9, 1.2, 1.6, 2.0, 2.5) ranked every column with
-# distractors higher (see README).
+# of 0.9, 1.2 (Whoosh's default), 1.6, 2.0 and 2.5 each higher one ranked every column
+# with distractors higher (see README).
 WEIGHTING = BM25F(K1=2.5, B=0.75)
 # The most a term's frequency can give a score, per field, as a share of boost x idf x
 # (k1 + 1): a body repeats a word (its share nears 1); a title holds it once, in a few
 # words (the title's field boost in a title of next to no length).
-CEILING = {
-    "title": TITLE_BOOST / (TITLE_BOOST + WEIGHTING.K1 * (1 - WEIGHTING.B)),
-    "title_chars": TITLE_BOOST / (TITLE_BOOST + WEIGHTING.K1 * (1 - WEIGHTING.B)),
-    "body": 1.0,
-    "body_chars": 1.0,
-}
+_TITLE_CEILING = TITLE_BOOST / (TITLE_BOOST + WEIGHTING.K1 * (1 - WEIGHTING.B))
+CEILING = {"title": _TITLE_CEILING, "title_chars": _TITLE_CEILING, "body": 1.0, "body_chars": 1.0}
 
 
 def idf(articles: int, having: int) -> float:
@@ -57,8 +53,7 @@ def strongest(terms: list[Term], articles: int, having: Callable[[Term], int]) -
     counts alone, so that both engines, and shards searched as one, leave out the same
     (common words, function words: what they add changes little, and reading their
     postings is most of the cost). Equal strengths in field and text order."""
-    counted = [(t, having(t)) for t in terms]
-    present = [(t, n) for t, n in counted if n]
+    present = [(t, n) for t, n in ((t, having(t)) for t in terms) if n]
     present.sort(
         key=lambda pair: (
             -pair[0].boost * idf(articles, pair[1]) * CEILING[pair[0].fieldname],
