@@ -51,6 +51,20 @@ def test_korean_compound_is_indexed_whole_and_in_parts(words):
     ]
 
 
+def test_a_korean_hashtag_gives_its_words_wherever_it_stands(words):
+    # Kiwi would keep "#윤석열탄핵" whole when its # falls inside a Korean run, so an article
+    # saying 윤석열 탄핵 was not found by it; a Latin hashtag (#covid19) was always its words.
+    hashtag = [("윤석열", 1, "윤석열"), ("윤석열탄핵", 1, "윤석열탄핵"), ("탄핵", 2, "탄핵")]
+    assert tokens(words, "[주말]#윤석열탄핵#계급도세계관") == [
+        ("주말", 0, "주말"),
+        *hashtag,
+        ("계급", 3, "계급"),
+        ("세계관", 4, "세계관"),
+    ]
+    assert tokens(words, "#윤석열탄핵") == [(t, p - 1, s) for t, p, s in hashtag]
+    assert terms(words, "윤석열 탄핵") == ["윤석열", "탄핵"]  # as an article writes them
+
+
 def test_korean_verb_stems_keep_the_surface_span(words):
     assert tokens(words, "새로운 사령부를 설치한다") == [
         ("새롭", 0, "새로운"),

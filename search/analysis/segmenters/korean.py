@@ -11,12 +11,8 @@ from kiwipiepy import Kiwi
 
 from . import Piece
 
-# Nouns, numerals, roots, foreign words and Hanja, verb and adjective stems, and the special
-# tokens Kiwi recognises whole (URLs, e-mail addresses, hashtags, serial numbers).
-KEPT_TAGS = frozenset(
-    "NNG NNP NR SL SN SH XR VV VA VV-I VV-R VA-I VA-R "
-    "W_URL W_EMAIL W_HASHTAG W_MENTION W_SERIAL".split()
-)
+# Nouns, numerals, roots, foreign words and Hanja, verb and adjective stems.
+KEPT_TAGS = frozenset("NNG NNP NR SL SN SH XR VV VA VV-I VV-R VA-I VA-R".split())
 # Morphemes that join into one compound when nothing separates them: 합동+작전+사령부.
 COMPOUND_TAGS = frozenset("NNG NNP NR XR SH".split())
 MAX_COMPOUND_PARTS = 6
@@ -47,7 +43,10 @@ def kiwi_model(user_words: tuple[tuple[str, str, float], ...] = ()) -> Kiwi:
 def segment_korean(run: str, kiwi: Kiwi) -> Iterator[Piece]:
     """사령부를 gives 사령부; 합동작전사령부 gives itself and 합동, 작전, 사령부."""
     group: list[Piece] = []
-    for token in kiwi.tokenize(run):
+    # Kiwi sees Korean runs only (URLs, mail addresses, serial numbers are Latin and digit
+    # runs), and reads no token whole: a hashtag's words are its words (#윤석열탄핵 is 윤석열
+    # and 탄핵, as #covid19 is covid and 19), whether or not its # starts the run.
+    for token in kiwi.tokenize(run, match_options=0):
         if token.tag not in KEPT_TAGS:
             yield from _flush(group)
             continue
