@@ -33,7 +33,8 @@ MAX_TERMS = 64
 # ``xapian_documents``): b 0.75 (Whoosh's and Lucene's default) and k1 2.5, chosen on
 # bench/quality.py: a higher k1 weighs a word said often more against one said once, and
 # of 0.9, 1.2 (Whoosh's default), 1.6, 2.0 and 2.5 each higher one ranked every column
-# with distractors higher (see README).
+# with distractors higher; 3.0 and 4.0 lowered ko-news alone, where hansearch is only
+# level with the bigram baseline (see README).
 WEIGHTING = BM25F(K1=2.5, B=0.75)
 # The most a term's frequency can give a score, per field, as a share of boost x idf x
 # (k1 + 1): a body repeats a word (its share nears 1); a title holds it once, in a few
