@@ -10,12 +10,22 @@
 2. End to end: an index of the seed articles plus one 5 MB article holding 美国 thousands
    of times; ``q=美国&size=100`` through SearchService and the article's page through the
    app (Flask's test client), median of 5 after a warm-up.
+3. Words an article holds hundreds of thousands of times (``--many``): the seeds plus one
+   file of one line (``--many-mb``, default 20, the largest ``max_file_mb`` lets in) of a
+   Korean sentence over and over, in a Whoosh and a Xapian index; two words and a phrase
+   of it searched with and without highlights through SearchService, median of 3, each
+   run reading the article anew (no answer cache, the engine's document cache emptied);
+   with ``--baseline DIR`` the same indexes searched by DIR's ``search`` beside, in a
+   process of its own.
+
+    python bench/long_article.py --many --baseline /tmp/hs-head    # part 3 only
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import statistics
 import subprocess
 import sys
@@ -130,12 +140,95 @@ def end_to_end() -> None:
     )
 
 
+MANY_SENTENCE = "대통령은 국회에서 북한 핵실험 대응을 논의했다. "
+MANY_QUERIES = ("대통령 국회 종합", '"대통령은 국회에서"')
+
+
+def many_places(megabytes: float, baseline: Path | None) -> None:
+    from indexer.build import rebuild
+    from search.config import load_settings
+
+    root = Path(tempfile.mkdtemp())
+    corpus = root / "news"
+    corpus.mkdir()
+    for seed in (REPO / "demo" / "seeds").iterdir():
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    repeat = int(megabytes * 1_000_000 / len(MANY_SENTENCE.encode("utf-8")))
+    (corpus / "huge-line.txt").write_text(
+        "[단독] 한 줄짜리 거대한 기사\n\n" + MANY_SENTENCE * repeat, "utf-8"
+    )
+    print(f"\none line of {megabytes:g} MB: {MANY_SENTENCE.strip()!r} {repeat:,} times")
+    configs = []
+    for engine in ("whoosh", "xapian"):
+        config = root / f"{engine}.toml"
+        config.write_text(
+            f'[corpus]\npaths = ["{corpus}"]\nmax_file_mb = {max(20, megabytes + 1)}\n'
+            f'[index]\npath = "{root / engine}"\nengine = "{engine}"\nworkers = 1\n'
+            "[server]\ncache_mb = 0\nsearch_budget_ms = 0\n",
+            "utf-8",
+        )
+        started = time.perf_counter()
+        rebuild(load_settings(config, environ={}))
+        print(f"{engine} index built in {time.perf_counter() - started:.0f} s")
+        configs.append(config)
+    now = {str(c): time_queries(c) for c in configs}
+    before = {str(c): _baseline_times(baseline, c) for c in configs} if baseline else {}
+    print(f"\n{'engine':<7} {'query':<22} {'highlights':<10} {'now ms':>8} {'before ms':>10} ratio")
+    for config in configs:
+        engine = config.stem
+        for key, ms in now[str(config)].items():
+            q, highlight = key.rsplit("|", 1)
+            old = before.get(str(config), {}).get(key)
+            shown = f"{old:>10.0f} {ms / old:>5.2f}x" if old else f"{'-':>10}"
+            print(f"{engine:<7} {q:<22} {highlight:<10} {ms:>8.0f} {shown}")
+
+
+def time_queries(config: Path) -> dict[str, float]:
+    """Median ms of each of MANY_QUERIES with and without highlights, each run reading the
+    article anew (this process's ``search`` package: this checkout's or a baseline's)."""
+    from search.config import load_settings
+    from search.models import SearchRequest
+    from search.searcher import SearchService
+
+    service = SearchService(load_settings(config, environ={}))
+    service.warm_up()
+    times = {}
+    for q in MANY_QUERIES:
+        for highlight in (False, True):
+            request = SearchRequest(q=q, highlight=highlight)
+
+            def run(request=request):
+                with service._using() as engine:
+                    getattr(engine, "_data", {}).clear()  # Xapian's decoded documents
+                service.search(request)
+
+            times[f"{q}|{highlight}"] = _median_ms(run, 3)
+    return times
+
+
+def _baseline_times(baseline: Path, config: Path) -> dict[str, float]:
+    code = (
+        f"import json, sys; sys.path[:0] = [{str(baseline)!r}, {str(REPO / 'bench')!r}]; "
+        f"import long_article; print(json.dumps(long_article.time_queries({str(config)!r})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=baseline
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--before", default="838041b", help="git revision to compare with")
+    parser.add_argument("--many", action="store_true", help="part 3 only")
+    parser.add_argument("--many-mb", type=float, default=20.0, help="part 3's line, MB")
+    parser.add_argument("--baseline", type=Path, help="part 3: another checkout beside")
     args = parser.parse_args()
+    if args.many:
+        many_places(args.many_mb, args.baseline)
+        return
     snippets(args.before)
     end_to_end()
 

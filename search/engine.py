@@ -9,7 +9,8 @@ engine, opened on one generation (or on remote shards), does only this:
   results asked for (``ResultPage``: totals, facet counts, each result's missing words
   and near-duplicates);
 - ``occurrences(docnums, field, term)``: where a term stands in each document, as
-  (position, start, end) from the offsets stored at index time;
+  (position, start, end) in text order from the offsets stored at index time, decoded as
+  they are read (a caller reading a 20 MB article's first places pays for those only);
 - ``stored(docnum)``, ``docnum(doc_id)``: a document's stored fields, a document by id;
 - ``related(docnum, limit)``, ``correction(word, ...)`` (spelling), ``doc_count()``,
   ``close()``.
@@ -22,6 +23,7 @@ A generation holds the files of the engine that built it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -60,7 +62,9 @@ class Engine(Protocol):
 
     def page(self, built: BuiltQuery, request: SearchRequest, budget: Budget) -> ResultPage: ...
 
-    def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, list]: ...
+    def occurrences(
+        self, docnums, fieldname: str, text: str
+    ) -> dict[int, Iterator[tuple[int, int, int]]]: ...
 
     def stored(self, docnum: int) -> dict: ...
 

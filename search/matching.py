@@ -10,18 +10,31 @@ few candidates is walked by skipping to each candidate instead of being read who
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from pickle import loads
 
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE
 
 from .budget import UNLIMITED, Budget
+from .highlight import Place, phrase_at
 
 # A word whose posting list is this many times longer than the candidates so far is
 # checked document by document (its blocks are skipped by id) instead of read whole.
 WALK_RATIO = 8
+# Places read from a posting's pickle one by one before the rest is unpickled whole
+# (proximity reads an article's first 1,000 places of a word).
+READ_FIRST = 1024
+# A pickled list (protocol 2) and the steps in it: three small integers to a tuple,
+# batches between MARK and APPENDS. Anything else (a large integer, a memo reference)
+# is read by unpickling.
+_PICKLE_HEAD = re.compile(rb"\x80\x02\](?:q.|r....)?", re.S)
+_INT = rb"(K.|M..|J....)"
+_PICKLED_STEP = re.compile(_INT * 3 + rb"\x87(?:q.|r....)?|\(|e(?=[(.])", re.S)
 
 
 def matching_docs(searcher: Searcher, query: Query, budget: Budget = UNLIMITED) -> set[int]:
@@ -77,20 +90,16 @@ def _phrase_docs(
         docs = keep_only(searcher, term, docs)
     if len(terms) == 1 or not docs:
         return docs
-    positions = [_positions(searcher, phrase.fieldname, text, docs) for text in phrase.words]
-    return {
-        d
-        for d in docs
-        if any(
-            all(start + k in found[d] for k, found in enumerate(positions[1:], 1))
-            for start in positions[0][d]
-        )
-    }
+    places = [_places_in(searcher, phrase.fieldname, text, docs) for text in phrase.words]
+    # Each document's places are read until the phrase is first found.
+    return {d for d in docs if phrase_at([iter(found[d]) for found in places], most=1)}
 
 
-def _positions(searcher: Searcher, fieldname: str, text: str, docs: set[int]) -> dict[int, set]:
-    """The positions of a term in each of ``docs`` (which all have it)."""
-    found: dict[int, set] = {}
+def _places_in(
+    searcher: Searcher, fieldname: str, text: str, docs: set[int]
+) -> dict[int, Iterator[Place]]:
+    """The places of a term in each of ``docs`` (which all have it)."""
+    found: dict[int, Iterator[Place]] = {}
     ordered = sorted(docs)
     for reader, offset in searcher.reader().leaf_readers():
         end = offset + reader.doc_count_all()
@@ -102,8 +111,45 @@ def _positions(searcher: Searcher, fieldname: str, text: str, docs: set[int]) ->
         except TermNotFound:
             continue
         for docnum in walk(matcher, local):
-            found[docnum + offset] = set(matcher.value_as("positions"))
+            found[docnum + offset] = posting_places(matcher.value())
     return found
+
+
+def posting_places(value: bytes) -> Iterator[Place]:
+    """A term's (position, start, end) in one document from its posting's value (Whoosh's
+    ``Characters`` format: steps, pickled), made as they are read: the first
+    ``READ_FIRST`` steps are read from the pickle one by one, the rest (if wanted) by
+    unpickling it whole, so a caller reading a few places of a 20 MB article's word pays
+    for those, and one reading all pays what unpickling costs."""
+    data = value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
+    position = end = 0
+    read = 0
+    head = _PICKLE_HEAD.match(data)
+    at = head.end() if head else len(data)
+    while head and read < READ_FIRST:
+        step = _PICKLED_STEP.match(data, at)
+        if step is None:
+            break
+        at = step.end()
+        if step.lastindex is None:  # a mark or the end of a batch
+            continue
+        position_step, start_step, length = map(_pickled_int, step.groups())
+        position += position_step
+        start = end + start_step
+        end = start + length
+        read += 1
+        yield position, start, end
+    if data[at : at + 1] == b"." and head:
+        return
+    for position_step, start_step, length in loads(data)[read:]:
+        position += position_step
+        start = end + start_step
+        end = start + length
+        yield position, start, end
+
+
+def _pickled_int(code: bytes) -> int:
+    return int.from_bytes(code[1:], "little", signed=code[0] == 0x4A)  # J: signed
 
 
 def walk(matcher, docnums: Iterable[int]) -> Iterator[int]:

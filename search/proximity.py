@@ -107,9 +107,13 @@ class Closeness:
             if self.budget.exhausted():
                 raise _OutOfTime
             if isinstance(leaf, Phrase):
-                places = phrase_spans(self.occurrences, docnums, leaf.fieldname, leaf.words)
+                places = phrase_spans(
+                    self.occurrences, docnums, leaf.fieldname, leaf.words, most=MAX_PLACES
+                )
             else:
-                places = term_spans(self.occurrences, docnums, leaf.fieldname, [leaf.text])
+                places = term_spans(
+                    self.occurrences, docnums, leaf.fieldname, [leaf.text], most=MAX_PLACES
+                )
             for docnum, spans in places.items():
                 found.setdefault(docnum, []).extend(spans)
         return found

@@ -27,7 +27,14 @@ from .columns import Columns
 from .config import Settings
 from .document import web_url
 from .engine import Engine, engine_of
-from .highlight import marked_html, merge, phrase_spans, snippet_html, term_spans
+from .highlight import (
+    LONG_TEXT,
+    marked_html,
+    merge,
+    phrase_spans,
+    snippet_html,
+    term_spans,
+)
 from .integrity import damage, has_checksums
 from .models import (
     MAX_PAGE_SIZE,
@@ -254,11 +261,15 @@ def _page_spans(engine: Engine, docnums: list[int], built: BuiltQuery, budget: B
     for name in _WORD_FIELDS:
         if budget.exhausted():
             break
-        parts = [term_spans(engine.occurrences, docnums, name, built.mark_terms)]
+        # A title is shown whole; a body's snippet is chosen within LONG_TEXT characters
+        # of its first mark, so no occurrence further than that from a term's first is read.
+        window = LONG_TEXT if name == "body" else None
+        parts = [term_spans(engine.occurrences, docnums, name, built.mark_terms, window)]
         for phrase in built.mark_phrases:
             if budget.exhausted():
                 break
-            parts.append(phrase_spans(engine.occurrences, docnums, _CHAR_FIELDS[name], phrase))
+            char_field = _CHAR_FIELDS[name]
+            parts.append(phrase_spans(engine.occurrences, docnums, char_field, phrase, window))
         for part in parts:
             for docnum, spans in part.items():
                 found[docnum][name].extend(spans)

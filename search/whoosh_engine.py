@@ -6,7 +6,7 @@ hansearch's own matching and scoring over Whoosh's posting lists (``search.match
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from whoosh.index import Index
 from whoosh.reading import TermNotFound
@@ -17,7 +17,7 @@ from .budget import UNLIMITED, Budget
 from .columns import FACETS, Columns
 from .duplicates import Folded, fold, similar_among
 from .engine import Entry, ResultPage
-from .matching import drop_matching, keep_only, walk
+from .matching import drop_matching, keep_only, posting_places, walk
 from .models import MAX_RESULT_DEPTH, SearchRequest
 from .query import BuiltQuery, QueryBuilder, as_words
 from .ranked_list import match_units
@@ -55,12 +55,12 @@ class WhooshEngine:
     def docnum(self, doc_id: str) -> int | None:
         return self.searcher.document_number(id=doc_id)
 
-    def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, list]:
+    def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, Iterator]:
         try:
             matcher = self.searcher.reader().postings(fieldname, text)
         except TermNotFound:
             return {}
-        return {docnum: matcher.value_as("characters") for docnum in walk(matcher, docnums)}
+        return {docnum: posting_places(matcher.value()) for docnum in walk(matcher, docnums)}
 
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
         # Its distinctive words are read from its stored title and the opening of its

@@ -20,7 +20,7 @@ import re
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +71,8 @@ MAX_TERM_BYTES = 240
 # Offsets are kept for the first this many tokens of a field: a 5 MB article's data
 # stays a few megabytes, and its later occurrences are found but not marked.
 MAX_MARKED_TOKENS = 200_000
+# Occurrences of a term made into Python tuples at once (``Offsets.of_term``).
+_READ_AT_ONCE = 256
 
 # Spelling suggestions know Latin words as the character view keeps them (not stemmed)
 # and Korean words of the word view.
@@ -282,24 +284,27 @@ class Offsets:
         self._words: dict[str, _WordBlock] = {}
         self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def of_term(self, fieldname: str, word: str) -> list[tuple[int, int, int]]:
+    def of_term(self, fieldname: str, word: str) -> Iterator[tuple[int, int, int]]:
         """(position, start, end) of each occurrence of ``word`` in a word-view field."""
         block = self._words.get(fieldname)
         if block is None:
             block = self._words[fieldname] = _WordBlock(self._blocks[fieldname])
         return block.occurrences(word)
 
-    def at_positions(self, fieldname: str, positions) -> list[tuple[int, int, int]]:
-        """(position, start, end) of the tokens at ``positions`` of a character-view field."""
+    def at_positions(
+        self, fieldname: str, positions: Iterable[int]
+    ) -> Iterator[tuple[int, int, int]]:
+        """(position, start, end) of the tokens at ``positions`` of a character-view field,
+        made as they are read."""
         found = self._chars.get(fieldname)
         if found is None:
             found = self._chars[fieldname] = _read_char_block(self._blocks[fieldname])
         starts, lengths = found
-        return [
-            (p, int(starts[p]), int(starts[p] + lengths[p]))
-            for p in positions
-            if p < len(starts) and lengths[p]
-        ]
+        for p in positions:
+            if p >= len(starts):  # beyond the tokens whose offsets are kept
+                return
+            if lengths[p]:
+                yield p, int(starts[p]), int(starts[p] + lengths[p])
 
 
 class _WordBlock:
@@ -322,17 +327,22 @@ class _WordBlock:
         offset = at + 4 * count
         self.columns = np.frombuffer(block, dtype=np.int32, count=3 * self.total, offset=offset)
 
-    def occurrences(self, word: str) -> list[tuple[int, int, int]]:
+    def occurrences(self, word: str) -> Iterator[tuple[int, int, int]]:
+        """Its (position, start, end), made a few hundred at a time as they are read."""
         number = self.names.get(word)
         if number is None:
-            return []
+            return
         first, total = int(self.firsts[number]), self.total
         end = first + int(self.counts[number])
         columns = self.columns
         positions = np.cumsum(columns[first:end], dtype=np.int64)
         starts = np.cumsum(columns[total + first : total + end], dtype=np.int64)
         ends = starts + columns[2 * total + first : 2 * total + end]
-        return list(zip(positions.tolist(), starts.tolist(), ends.tolist(), strict=True))
+        for at in range(0, end - first, _READ_AT_ONCE):
+            part = slice(at, at + _READ_AT_ONCE)
+            yield from zip(
+                positions[part].tolist(), starts[part].tolist(), ends[part].tolist(), strict=True
+            )
 
 
 def _read_char_block(block: memoryview) -> tuple[np.ndarray, np.ndarray]:

@@ -36,8 +36,9 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 import xapian
 from whoosh.query import And, Or, Phrase, Query, Term, TermRange
@@ -114,21 +115,25 @@ class XapianEngine:
             return item.docid
         return None
 
-    def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, list]:
+    def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, Iterator]:
         found = {}
         for docnum in docnums:
             offsets = self._read(docnum)[1]
             if fieldname in CHAR_FIELDS:
-                try:
-                    positions = list(self.db.positionlist(docnum, term(fieldname, text)))
-                except xapian.RangeError:  # a term the document does not have
-                    continue
+                positions = self._positions(docnum, term(fieldname, text))
                 places = offsets.at_positions(fieldname, positions)
             else:
                 places = offsets.of_term(fieldname, text)
-            if places:
-                found[docnum] = places
+            first = next(places, None)
+            if first is not None:
+                found[docnum] = chain((first,), places)
         return found
+
+    def _positions(self, docnum: int, name: str) -> Iterator[int]:
+        try:
+            yield from self.db.positionlist(docnum, name)
+        except xapian.RangeError:  # a term the document does not have
+            return
 
     def page(self, built: BuiltQuery, request: SearchRequest, budget: Budget) -> ResultPage:
         units = built.counted
