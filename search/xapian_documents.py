@@ -309,30 +309,34 @@ class Offsets:
 
 class _WordBlock:
     """A word-view field's block: its terms, and each term's occurrences as steps (the
-    first one as it is), decoded one term at a time."""
+    first one as it is), decoded one term at a time; a term is found by a search of the
+    names' bytes (an article has hundreds of terms, a search looks up a few)."""
 
     def __init__(self, block: memoryview) -> None:
-        self.names: dict[str, int] = {}
+        self.names = b""
         if not len(block):
             return
         count, size = struct.unpack_from("<II", block, 0)
         if not count:
             return
-        names = bytes(block[8 : 8 + size]).decode("utf-8").split("\n")
-        self.names = {name: number for number, name in enumerate(names)}
+        self.names = b"\n" + bytes(block[8 : 8 + size]) + b"\n"
         at = 8 + size
         self.counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at)
-        self.firsts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
         self.total = int(self.counts.sum())
         offset = at + 4 * count
         self.columns = np.frombuffer(block, dtype=np.int32, count=3 * self.total, offset=offset)
 
+    def _number(self, word: str) -> int | None:
+        """The term's number: how many names stand before it."""
+        at = self.names.find(b"\n" + word.encode("utf-8") + b"\n")
+        return None if at < 0 else self.names.count(b"\n", 0, at)
+
     def occurrences(self, word: str) -> Iterator[tuple[int, int, int]]:
         """Its (position, start, end), made a few hundred at a time as they are read."""
-        number = self.names.get(word)
+        number = self._number(word) if word and "\n" not in word else None
         if number is None:
             return
-        first, total = int(self.firsts[number]), self.total
+        first, total = int(self.counts[:number].sum()), self.total
         end = first + int(self.counts[number])
         columns = self.columns
         positions = np.cumsum(columns[first:end], dtype=np.int64)

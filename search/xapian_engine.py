@@ -38,6 +38,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 import xapian
@@ -336,12 +337,17 @@ class _Search:
             ],
         )
         self.held: dict[int, set[int]] = {}
-        # What _hold looks for: each unit, then the parts of each (unit, is a part, query).
-        self.probes = [(i, False, q) for i, q in enumerate(self.unit_queries)] + [
-            (i, True, _query(part)) for i, unit in enumerate(units) for part in unit.parts
-        ]
         self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
         self.closeness = proximity.Closeness(engine.occurrences, units, self.weights, budget)
+
+    @cached_property
+    def probes(self) -> list[tuple[int, bool, xapian.Query]]:
+        """What _hold looks for: each unit, then the parts of each (unit, is a part, query);
+        made when first needed (most searches fill their page with articles holding every
+        unit and look for none)."""
+        return [(i, False, q) for i, q in enumerate(self.unit_queries)] + [
+            (i, True, _query(part)) for i, unit in enumerate(self.units) for part in unit.parts
+        ]
 
     def folded_page(self, first: int, depth: int, sort: str) -> list[_Item]:
         """Results ``first`` to ``depth`` with near-duplicates folded under the best of
