@@ -18,7 +18,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
-from whoosh.system import _INT_SIZE
+from whoosh.system import _INT_SIZE, unpack_uint
 
 from .budget import UNLIMITED, Budget
 from .highlight import Place, phrase_at
@@ -26,8 +26,11 @@ from .highlight import Place, phrase_at
 # A word whose posting list is this many times longer than the candidates so far is
 # checked document by document (its blocks are skipped by id) instead of read whole.
 WALK_RATIO = 8
-# Places read from a posting's pickle one by one before the rest is unpickled whole
-# (proximity reads an article's first 1,000 places of a word).
+# A posting of more places than this has its first READ_FIRST read from its pickle one by
+# one (about 1.5 us each) before the rest, if wanted, is unpickled whole (about 0.06 us a
+# place, but all of them): a snippet or the words-together head reads a few hundred of a
+# 20 MB article's 300,000; a shorter posting is unpickled whole at once.
+STEPWISE_ABOVE = 16_384
 READ_FIRST = 1024
 # A pickled list (protocol 2) and the steps in it: three small integers to a tuple,
 # batches between MARK and APPENDS. Anything else (a large integer, a memo reference)
@@ -117,14 +120,15 @@ def _places_in(
 
 def posting_places(value: bytes) -> Iterator[Place]:
     """A term's (position, start, end) in one document from its posting's value (Whoosh's
-    ``Characters`` format: steps, pickled), made as they are read: the first
-    ``READ_FIRST`` steps are read from the pickle one by one, the rest (if wanted) by
-    unpickling it whole, so a caller reading a few places of a 20 MB article's word pays
-    for those, and one reading all pays what unpickling costs."""
+    ``Characters`` format: a count, then steps, pickled), made as they are read; of a
+    posting of more than ``STEPWISE_ABOVE`` places, the first ``READ_FIRST`` are read
+    from the pickle one by one, so a caller reading a few places of a 20 MB article's
+    word pays for those, and one reading all pays what unpickling costs."""
     data = value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
     position = end = 0
     read = 0
-    head = _PICKLE_HEAD.match(data)
+    stepwise = unpack_uint(value[:_INT_SIZE])[0] > STEPWISE_ABOVE
+    head = _PICKLE_HEAD.match(data) if stepwise else None
     at = head.end() if head else len(data)
     while head and read < READ_FIRST:
         step = _PICKLED_STEP.match(data, at)

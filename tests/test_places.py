@@ -18,7 +18,7 @@ from conftest import built_settings
 from whoosh.formats import Characters
 
 from search.highlight import LONG_TEXT, phrase_at, phrase_spans, term_spans
-from search.matching import READ_FIRST, posting_places
+from search.matching import READ_FIRST, STEPWISE_ABOVE, posting_places
 from search.models import SearchRequest
 from search.searcher import SearchService
 
@@ -106,7 +106,9 @@ def _random_places(count: int, seed: int, big: bool = False) -> list[tuple[int, 
     return places
 
 
-@pytest.mark.parametrize("count", [0, 1, 2, 999, 1000, 1001, READ_FIRST + 1, 5000])
+@pytest.mark.parametrize(
+    "count", [0, 1, 2, 999, 1000, STEPWISE_ABOVE, STEPWISE_ABOVE + 1, STEPWISE_ABOVE + 999]
+)
 @pytest.mark.parametrize("big", [False, True], ids=["small", "big steps"])
 def test_a_whoosh_postings_places_are_whoosh_s_own(count, big):
     places = _random_places(count, seed=count, big=big)
