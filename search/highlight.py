@@ -8,16 +8,19 @@ was written in. Text is HTML-escaped before marks are added.
 from __future__ import annotations
 
 import html
-import math
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 
 SNIPPET_CHARS = 240
-# A text longer than this gets its snippet from this many characters around its first
-# marks: a 5 MB article costs what a long one does.
+# A text longer than this gets its snippet from this many characters from the sentence
+# of its densest marks on (most distinct words within a snippet's length): a 5 MB
+# article costs what a long one does.
 LONG_TEXT = 20_000
+# A long text's densest marks are looked for among each word's first this many places
+# (and all within LONG_TEXT of its first).
+SNIPPET_PLACES = 1000
 # Cut a fragment at a sentence end of any script (and at line ends).
 _SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
 
@@ -39,22 +42,38 @@ def term_spans(
     terms: Iterable[str],
     window: int | None = None,
     most: int | None = None,
+    reached: dict[int, int] | None = None,
 ) -> dict[int, list[Span]]:
     """(start, end) of the occurrences of ``terms`` in the field, for each document of a
     page (one walk along each term's postings for the whole page): of each term, those
-    starting less than ``window`` characters after its first one, and its first ``most``."""
+    starting less than ``window`` characters after its first one and its first ``most``
+    (either rule alone: it alone; both: whichever reads further). ``reached``, if given,
+    gets for each document where reading stopped short: the start of the first place not
+    read, before which every occurrence of every term is in the spans."""
     spans: dict[int, list[Span]] = {}
     for term in terms:
         for docnum, places in occurrences(docnums, fieldname, term).items():
             found = spans.setdefault(docnum, [])
             last = None
-            for _, start, end in islice(places, most):
+            for count, (_, start, end) in enumerate(places):
                 if last is None:
-                    last = start + window if window is not None else math.inf
-                elif start >= last:
+                    last = start + window if window is not None else -1
+                elif _read_enough(start, last, count, window, most):
+                    _stopped(reached, docnum, start)
                     break
                 found.append((start, end))
     return spans
+
+
+def _read_enough(start: int, last: int, count: int, window: int | None, most: int | None):
+    if window is None and most is None:
+        return False
+    return (window is None or start >= last) and (most is None or count >= most)
+
+
+def _stopped(reached: dict[int, int] | None, docnum: int, start: int) -> None:
+    if reached is not None:
+        reached[docnum] = min(reached.get(docnum, start), start)
 
 
 def phrase_spans(
@@ -64,13 +83,17 @@ def phrase_spans(
     phrase: list[str],
     window: int | None = None,
     most: int | None = None,
+    reached: dict[int, int] | None = None,
 ) -> dict[int, list[Span]]:
     """Spans where the terms of ``phrase`` stand at consecutive positions: those starting
-    less than ``window`` characters after the first, and the first ``most``."""
+    less than ``window`` characters after the first and the first ``most`` (as
+    ``term_spans`` reads them; ``reached`` as there)."""
     per_term = [occurrences(docnums, fieldname, term) for term in phrase]
     spans: dict[int, list[Span]] = {}
     for docnum in sorted(set.intersection(*(set(found) for found in per_term))):
-        found = phrase_at([iter(f[docnum]) for f in per_term], window, most)
+        found, stop = _phrase_walk([iter(f[docnum]) for f in per_term], window, most)
+        if stop is not None:
+            _stopped(reached, docnum, stop)
         if found:
             spans[docnum] = found
     return spans
@@ -81,30 +104,36 @@ def phrase_at(
 ) -> list[Span]:
     """Where the terms whose ``places`` (in position order, in one document) are given
     stand at consecutive positions: one walk along each, as far as needed."""
+    return _phrase_walk(places, window, most)[0]
+
+
+def _phrase_walk(
+    places: list[Iterator[Place]], window: int | None, most: int | None
+) -> tuple[list[Span], int | None]:
+    """``phrase_at``'s spans, and the start of the first term's place where the walk
+    stopped short (None when it read every place)."""
     first, rest = places[0], places[1:]
     heads = [next(term, None) for term in rest]
     found: list[Span] = []
-    last = None
+    last = -1
     for position, start, end in first:
-        if last is not None and start >= last:
-            break
+        if found and _read_enough(start, last, len(found), window, most):
+            return found, start
         for offset, term in enumerate(rest, 1):
             head = heads[offset - 1]
             while head is not None and head[0] < position + offset:
                 head = next(term, None)
             heads[offset - 1] = head
             if head is None:  # this term stands nowhere further: no phrase does
-                return found
+                return found, None
             if head[0] != position + offset:
                 break
             end = head[2]
         else:
-            found.append((start, end))
-            if last is None and window is not None:
+            if not found and window is not None:
                 last = start + window
-            if len(found) == most:
-                break
-    return found
+            found.append((start, end))
+    return found, None
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:
@@ -138,11 +167,14 @@ def marked_html(text: str, spans: list[Span], start: int = 0, end: int | None = 
     return "".join(out)
 
 
-def snippet_html(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -> str:
+def snippet_html(
+    text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS, read_to: int | None = None
+) -> str:
     """The sentences with the most marks (or, with none, the first sentences), in text
-    order, within about ``max_chars``; "…" where text was left out."""
+    order, within about ``max_chars``; "…" where text was left out. ``read_to``: where
+    the marks were read to, when not to the end (``term_spans``'s ``reached``)."""
     if len(text) > LONG_TEXT:
-        return _long_text_snippet(text, spans, max_chars)
+        return _long_text_snippet(text, spans, max_chars, read_to)
     sentences = _sentences(text)
     if not sentences:
         return ""
@@ -174,15 +206,19 @@ def snippet_html(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -
     return out if chosen[-1][1] >= len(text.rstrip()) else out + " …"
 
 
-def _long_text_snippet(text: str, spans: list[Span], max_chars: int) -> str:
+def _long_text_snippet(text: str, spans: list[Span], max_chars: int, read_to: int | None) -> str:
     """The snippet of a very long text, chosen within its ``LONG_TEXT`` characters from the
-    sentence of the first mark on, so its cost does not grow with the text."""
-    first = spans[0][0] if spans else 0
+    sentence of its densest marks on (the first ``max_chars`` stretch holding the most
+    distinct marked words, then marks, among those before ``read_to``), so its cost does
+    not grow with the text."""
+    limit = len(text) if read_to is None else min(read_to, len(text))
+    known = spans[: bisect_left(spans, (limit, limit))]
+    first = _densest(text, known, max_chars) if known else 0
     start = max(0, first - max_chars)
     if start:
         before = list(_SENTENCE_END.finditer(text, start, first))
         start = before[-1].end() if before else start
-    end = min(len(text), start + LONG_TEXT)
+    end = min(limit, start + LONG_TEXT)
     inside = spans[bisect_left(spans, (start, start)) : bisect_left(spans, (end, end))]
     local = [(s - start, min(e, end) - start) for s, e in inside if s >= start]
     snippet = snippet_html(text[start:end], local, max_chars)
@@ -191,6 +227,25 @@ def _long_text_snippet(text: str, spans: list[Span], max_chars: int) -> str:
     if end < len(text) and not snippet.endswith(" …"):
         snippet += " …"
     return snippet
+
+
+def _densest(text: str, spans: list[Span], width: int) -> int:
+    """Where the first ``width``-character stretch holding the most distinct marked words
+    (then the most marks) starts: at one of ``spans`` (sorted; linear: two walks along
+    them, a count of the words inside)."""
+    inside: Counter[str] = Counter()
+    best, at, end = (0, 0), spans[0][0], 0
+    for number, (start, stop) in enumerate(spans):
+        while end < len(spans) and spans[end][0] < start + width:
+            inside[text[spans[end][0] : spans[end][1]]] += 1
+            end += 1
+        if (len(inside), end - number) > best:
+            best, at = (len(inside), end - number), start
+        word = text[start:stop]
+        inside[word] -= 1
+        if not inside[word]:
+            del inside[word]
+    return at
 
 
 def _sentences(text: str) -> list[Span]:

@@ -29,6 +29,7 @@ from .document import web_url
 from .engine import Engine, engine_of
 from .highlight import (
     LONG_TEXT,
+    SNIPPET_PLACES,
     marked_html,
     merge,
     phrase_spans,
@@ -109,10 +110,13 @@ class SearchService:
         budget = Budget(self.budget_seconds)
         page = engine.page(built, request, budget)
         docnums = [entry.docnum for entry in page.entries]
-        spans = _page_spans(engine, docnums, page.built, budget) if request.highlight else {}
+        spans, read_to = {}, {}
+        if request.highlight:
+            spans, read_to = _page_spans(engine, docnums, page.built, budget)
         hits = []
         for entry in page.entries:
-            hit = _hit(engine, entry.docnum, entry.score, spans.get(entry.docnum))
+            docnum = entry.docnum
+            hit = _hit(engine, docnum, entry.score, spans.get(docnum), read_to.get(docnum))
             # A word written twice is counted twice (a question repeats what matters:
             # measured) but said missing once.
             hit.missing = list(dict.fromkeys(entry.missing))
@@ -236,7 +240,11 @@ def _similar(engine: Engine, docnum: int) -> Similar:
 
 
 def _hit(
-    engine: Engine, docnum: int, score: float, spans: dict[str, list[tuple[int, int]]] | None
+    engine: Engine,
+    docnum: int,
+    score: float,
+    spans: dict[str, list[tuple[int, int]]] | None,
+    read_to: int | None = None,
 ) -> Hit:
     doc = _stored_document(engine.stored(docnum))
     spans = spans or {"title": [], "body": []}
@@ -245,7 +253,7 @@ def _hit(
         url=doc.url,
         title=doc.title,
         title_html=marked_html(doc.title, spans["title"]),
-        snippet_html=snippet_html(doc.body, spans["body"]),
+        snippet_html=snippet_html(doc.body, spans["body"], read_to=read_to),
         lang=doc.lang,
         source=doc.source,
         author=doc.author,
@@ -254,28 +262,39 @@ def _hit(
     )
 
 
-def _page_spans(engine: Engine, docnums: list[int], built: BuiltQuery, budget: Budget = UNLIMITED):
-    """Marks for every document of a page: {docnum: {"title": spans, "body": spans}};
-    once the budget is spent, no more are looked for."""
+def _page_spans(
+    engine: Engine, docnums: list[int], built: BuiltQuery, budget: Budget = UNLIMITED
+) -> tuple[dict[int, dict[str, list]], dict[int, int]]:
+    """Marks for every document of a page: {docnum: {"title": spans, "body": spans}}, and
+    where a body's marks were read to when not to its end; once the budget is spent, no
+    more are looked for."""
     found: dict[int, dict[str, list]] = {d: {name: [] for name in _WORD_FIELDS} for d in docnums}
+    reached: dict[int, int] = {}
     for name in _WORD_FIELDS:
         if budget.exhausted():
             break
-        # A title is shown whole; a body's snippet is chosen within LONG_TEXT characters
-        # of its first mark, so no occurrence further than that from a term's first is read.
-        window = LONG_TEXT if name == "body" else None
-        parts = [term_spans(engine.occurrences, docnums, name, built.mark_terms, window)]
+        # A title is shown whole. A body's snippet is chosen within LONG_TEXT characters
+        # of its densest marks, looked for among each word's first places: no occurrence
+        # further than both is read.
+        body = name == "body"
+        reading = {
+            "window": LONG_TEXT if body else None,
+            "most": SNIPPET_PLACES if body else None,
+            "reached": reached if body else None,
+        }
+        parts = [term_spans(engine.occurrences, docnums, name, built.mark_terms, **reading)]
         for phrase in built.mark_phrases:
             if budget.exhausted():
                 break
             char_field = _CHAR_FIELDS[name]
-            parts.append(phrase_spans(engine.occurrences, docnums, char_field, phrase, window))
+            parts.append(phrase_spans(engine.occurrences, docnums, char_field, phrase, **reading))
         for part in parts:
             for docnum, spans in part.items():
                 found[docnum][name].extend(spans)
-    return {
+    marks = {
         d: {name: merge(spans) for name, spans in fields.items()} for d, fields in found.items()
     }
+    return marks, reached
 
 
 def _check_paging(request: SearchRequest) -> None:

@@ -1,8 +1,9 @@
 """Where a word stands in an article is read only as far as a search needs it.
 
-A 20 MB article may hold a word 300,000 times. Highlighting shows a snippet chosen within
-``LONG_TEXT`` characters of the first mark and the words-together head looks at a word's
-first ``MAX_PLACES`` places, so the places after those are never read: the engines give
+A 20 MB article may hold a word 300,000 times. Highlighting shows a snippet chosen among
+each word's first ``SNIPPET_PLACES`` places and those within ``LONG_TEXT`` characters of
+its first, and the words-together head looks at a word's first ``MAX_PLACES`` places, so
+the places after those are never read: the engines give
 them as iterators decoded as they are read (``search.matching.posting_places`` for Whoosh,
 ``search.xapian_documents.Offsets`` for Xapian), and these tests show each reader stops
 where it should and gives exactly what reading everything gives.
@@ -59,12 +60,24 @@ def test_a_terms_places_are_read_until_its_window_ends():
     assert counted["news"].read == LONG_TEXT // 10 + 1  # the first place past the window
 
 
+def test_a_snippets_places_are_read_to_the_window_or_the_first_ones_whichever_is_further():
+    # 100,000 places: 10 characters apart (2,000 within the window) or 100 apart (200).
+    for step, kept in ((10, LONG_TEXT // 10), (100, 1000)):
+        counted: dict[str, _Counted] = {}
+        occurrences = _occurrences({"news": _every(step, 100_000)}, counted)
+        reached: dict[int, int] = {}
+        spans = term_spans(occurrences, [7], "body", ["news"], LONG_TEXT, 1000, reached)
+        assert spans[7] == [(i * step, i * step + 2) for i in range(kept)]
+        assert reached == {7: kept * step}  # the first place not read
+        assert counted["news"].read == kept + 1
+
+
 def test_a_terms_first_places_are_read_and_no_more():
     counted: dict[str, _Counted] = {}
     occurrences = _occurrences({"news": _every(10, 100_000)}, counted)
     spans = term_spans(occurrences, [7], "body", ["news"], most=1000)
     assert spans[7] == [(i * 10, i * 10 + 2) for i in range(1000)]
-    assert counted["news"].read == 1000
+    assert counted["news"].read == 1001  # the first place past them says to stop
 
 
 def test_a_phrases_window_starts_at_its_first_occurrence_not_its_words():
@@ -158,6 +171,13 @@ def test_a_long_articles_phrase_is_marked_where_it_first_stands(long_article):
     )
 
 
-def test_a_long_articles_snippet_is_where_its_first_mark_stands(long_article):
+def test_a_long_articles_snippet_is_where_its_words_stand_together(long_article):
+    # "quokka" alone at the start, the two words together 33,600 characters on.
     response = long_article.search(SearchRequest(q="zebra quokka"))
+    snippet = response.results[0].snippet_html
+    assert snippet == "… Then a <mark>zebra</mark> <mark>quokka</mark> pair walked by. …"
+
+
+def test_a_long_articles_snippet_of_one_word_is_where_it_first_stands(long_article):
+    response = long_article.search(SearchRequest(q="quokka"))
     assert response.results[0].snippet_html == "A <mark>quokka</mark> was seen alone at dawn. …"
