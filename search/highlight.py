@@ -99,12 +99,11 @@ def phrase_spans(
     return spans
 
 
-def phrase_at(
-    places: list[Iterator[Place]], window: int | None = None, most: int | None = None
-) -> list[Span]:
+def phrase_at(places: list[Iterator[Place]], most: int | None = None) -> list[Span]:
     """Where the terms whose ``places`` (in position order, in one document) are given
-    stand at consecutive positions: one walk along each, as far as needed."""
-    return _phrase_walk(places, window, most)[0]
+    stand at consecutive positions, the first ``most``: one walk along each, as far as
+    needed."""
+    return _phrase_walk(places, None, most)[0]
 
 
 def _phrase_walk(

@@ -120,36 +120,32 @@ def _places_in(
 
 def posting_places(value: bytes) -> Iterator[Place]:
     """A term's (position, start, end) in one document from its posting's value (Whoosh's
-    ``Characters`` format: a count, then steps, pickled), made as they are read; of a
-    posting of more than ``STEPWISE_ABOVE`` places, the first ``READ_FIRST`` are read
-    from the pickle one by one, so a caller reading a few places of a 20 MB article's
-    word pays for those, and one reading all pays what unpickling costs."""
-    data = value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
+    ``Characters`` format: a count, then steps, pickled), made as they are read."""
     position = end = 0
+    for position_step, start_step, length in _pickled_steps(value):
+        position += position_step
+        start = end + start_step
+        end = start + length
+        yield position, start, end
+
+
+def _pickled_steps(value: bytes) -> Iterator[tuple[int, int, int]]:
+    """A posting's steps; of a posting of more than ``STEPWISE_ABOVE`` places, the first
+    ``READ_FIRST`` are read from the pickle one by one, so a caller reading a few places of
+    a 20 MB article's word pays for those, and one reading all pays what unpickling costs."""
+    data = value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."
     read = 0
-    stepwise = unpack_uint(value[:_INT_SIZE])[0] > STEPWISE_ABOVE
-    head = _PICKLE_HEAD.match(data) if stepwise else None
-    at = head.end() if head else len(data)
-    while head and read < READ_FIRST:
-        step = _PICKLED_STEP.match(data, at)
-        if step is None:
-            break
-        at = step.end()
-        if step.lastindex is None:  # a mark or the end of a batch
-            continue
-        position_step, start_step, length = map(_pickled_int, step.groups())
-        position += position_step
-        start = end + start_step
-        end = start + length
-        read += 1
-        yield position, start, end
-    if data[at : at + 1] == b"." and head:
-        return
-    for position_step, start_step, length in loads(data)[read:]:
-        position += position_step
-        start = end + start_step
-        end = start + length
-        yield position, start, end
+    head = _PICKLE_HEAD.match(data) if unpack_uint(value[:_INT_SIZE])[0] > STEPWISE_ABOVE else None
+    if head:
+        at = head.end()
+        while read < READ_FIRST and (step := _PICKLED_STEP.match(data, at)):
+            at = step.end()
+            if step.lastindex is not None:  # not a mark or the end of a batch
+                read += 1
+                yield tuple(map(_pickled_int, step.groups()))
+        if data[at : at + 1] == b".":
+            return
+    yield from loads(data)[read:]
 
 
 def _pickled_int(code: bytes) -> int:
