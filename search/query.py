@@ -464,7 +464,8 @@ def _words(
     placed: list[_Placed] = []
     for (start, end), term in sorted(spans.items()):
         surface = text[start:end]
-        function = functions and is_function_word(term, surface)
+        after_number = start > 0 and text[start - 1].isdecimal()
+        function = functions and is_function_word(term, surface, after_number)
         placed.append(_Placed(Word(term, surface, [], function), start, end))
     merged: list[_Placed] = []
     for item in placed:

@@ -65,6 +65,28 @@ def test_a_korean_hashtag_gives_its_words_wherever_it_stands(words):
     assert terms(words, "윤석열 탄핵") == ["윤석열", "탄핵"]  # as an article writes them
 
 
+def test_a_korean_counter_after_a_number_is_a_word_whatever_follows_it(words):
+    # Digits end a Korean run, so Kiwi used to read 일 without its number: a noun when it
+    # stood alone (the query 6일), a dropped bound noun before (금) or 발표 (the article).
+    # Articles saying 6일(금) were then "missing 일" for the query 6일.
+    assert terms(words, "6일") == ["6", "일"]
+    assert terms(words, "6일(금)") == ["6", "일", "금"]
+    assert terms(words, "지난 6일 발표했다") == ["지나", "6", "일", "발표"]
+    assert terms(words, "2024년 8월 22일") == ["2024", "년", "8", "월", "22", "일"]
+    assert tokens(words, "10억원을 1만 명에게") == [
+        ("10", 0, "10"),
+        ("억", 1, "억"),
+        ("원", 2, "원"),
+        ("1", 3, "1"),
+        ("만", 4, "만"),
+        ("명", 5, "명"),
+    ]
+    # Kiwi may read the number and its counter as one noun (3사): its part after the number.
+    assert tokens(words, "3사 합병") == [("3", 0, "3"), ("사", 1, "사"), ("합병", 2, "합병")]
+    # A bound noun after anything but a number stays dropped.
+    assert terms(words, "할 수 있는 것") == ["하", "있"]
+
+
 def test_korean_verb_stems_keep_the_surface_span(words):
     assert tokens(words, "새로운 사령부를 설치한다") == [
         ("새롭", 0, "새로운"),

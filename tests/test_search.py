@@ -377,6 +377,30 @@ def test_question_words_are_never_required(service):
     assert [hit.missing for hit in older.results] == [[], []]
 
 
+def test_a_korean_counter_is_asked_with_its_number_not_alone(service, search_settings):
+    # The seed says 지난 1월 23일 워싱턴에서: its 일 was a dropped bound noun (Kiwi read
+    # "일 워싱턴에서" without its number) while the query's 23일 kept it, and the seed was
+    # "missing 일". A counter is now a word in both, and asks nothing of an article alone.
+    _, built = _built(search_settings, "1월 23일 회담")
+    assert [(u.label, u.function) for u in built.units] == [
+        ("1", False),
+        ("월", True),
+        ("23", False),
+        ("일", True),
+        ("회담", False),
+    ]
+    response = _search(service, "1월 23일 회담")
+    assert response.results[0].id == KOREAN_SEED_ID
+    assert response.results[0].missing == []
+    assert "지난 <mark>1</mark>월 <mark>23</mark>일 워싱턴에서" in response.results[0].snippet_html
+    # Two syllables against a number are a word (7정상회의 asks 정상회의).
+    _, summit = _built(search_settings, "G7정상회의")
+    assert [(u.label, u.function) for u in summit.units] == [
+        ("G7", False),
+        ("정상회의", False),
+    ]
+
+
 @pytest.mark.parametrize("q", ["사령부", "개편", "美日 安全", "사령부 없는낱말", "국방부 발표"])
 def test_a_smaller_page_is_the_start_of_a_bigger_one(service, q):
     # Whoosh picked a different matcher for small top-N searches and scored them differently.

@@ -13,6 +13,8 @@ list.
 
 from __future__ import annotations
 
+import re
+
 CHINESE = frozenset(
     # interrogatives
     "什么 什么样 为什么 为何 怎么 怎么样 怎样 如何 哪 哪里 哪儿 哪个 哪些 哪一 哪一年 哪种"
@@ -55,9 +57,17 @@ CHINESE_CLASSIFIERS = frozenset(
 )
 
 
-def is_function_word(term: str, surface: str) -> bool:
-    """Whether a query word (its word-view ``term``, and ``surface`` as written) is a
-    question or function word."""
+# A Korean counter is one syllable written against a number (6일, 2월, 10명, 3차): it says
+# what the number counts, and the number is what is asked (an article's schedule page
+# that never writes the date is not missing 일).
+_KOREAN_SYLLABLE = re.compile("[가-힣]")
+
+
+def is_function_word(term: str, surface: str, after_number: bool = False) -> bool:
+    """Whether a query word (its word-view ``term``, and ``surface`` as written; written
+    right after a digit when ``after_number``) is a question or function word."""
+    if after_number and _KOREAN_SYLLABLE.fullmatch(term):
+        return True
     if surface.isascii():
         # WHO, IT, US written in capitals are names, not the words who, it, us.
         return surface.lower() in ENGLISH and not (len(surface) > 1 and surface.isupper())

@@ -26,7 +26,9 @@ _WORD_CHAR = re.compile(r"[^\W_]")
 class _ScriptRunTokenizer(Tokenizer):
     """Shared steps of both views; subclasses say how each run is cut."""
 
-    def _pieces(self, script: Script, run: str) -> Iterator[Piece]:
+    def _pieces(self, script: Script, run: str, number_before: str) -> Iterator[Piece]:
+        """The pieces of one run; ``number_before`` is the digit written right before it
+        (the 6 of 6일), or ''."""
         raise NotImplementedError
 
     def __call__(
@@ -62,7 +64,9 @@ class _ScriptRunTokenizer(Tokenizer):
         # Parts share their word's position; if the word itself was dropped, they move on.
         word_kept = False
         for script, run_start, run_end in script_runs(text):
-            for piece in self._pieces(script, text[run_start:run_end]):
+            before = text[run_start - 1] if run_start else ""
+            number_before = before if before.isdecimal() else ""
+            for piece in self._pieces(script, text[run_start:run_end], number_before):
                 word = piece.text
                 if len(word) > MAX_TOKEN_CHARS or not _WORD_CHAR.search(word):
                     word_kept = word_kept and piece.same_position
@@ -95,11 +99,11 @@ class WordTokenizer(_ScriptRunTokenizer):
         as a word; 0 for a word it does not hold."""
         return jieba_tokenizer(self.dictionaries.chinese).FREQ.get(word) or 0
 
-    def _pieces(self, script: Script, run: str) -> Iterator[Piece]:
+    def _pieces(self, script: Script, run: str, number_before: str) -> Iterator[Piece]:
         if script is Script.HAN:
             return segment_chinese(run, jieba_tokenizer(self.dictionaries.chinese))
         if script is Script.HANGUL:
-            return segment_korean(run, kiwi_model(self.dictionaries.korean))
+            return segment_korean(run, kiwi_model(self.dictionaries.korean), number_before)
         if script is Script.KANA:
             return segment_bigrams(run)
         return segment_words(run)
@@ -109,7 +113,7 @@ class CharTokenizer(_ScriptRunTokenizer):
     """The character view: CJK bigrams and whole Latin words at consecutive positions, so a
     quoted phrase is an exact substring match whatever the segmenters did."""
 
-    def _pieces(self, script: Script, run: str) -> Iterator[Piece]:
+    def _pieces(self, script: Script, run: str, number_before: str) -> Iterator[Piece]:
         if script is Script.WORD:
             return segment_words(run, with_parts=False)
         return segment_bigrams(run)

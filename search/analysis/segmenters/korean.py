@@ -15,6 +15,10 @@ from . import Piece
 KEPT_TAGS = frozenset("NNG NNP NR SL SN SH XR VV VA VV-I VV-R VA-I VA-R".split())
 # Morphemes that join into one compound when nothing separates them: 합동+작전+사령부.
 COMPOUND_TAGS = frozenset("NNG NNP NR XR SH".split())
+# A numeral, and the bound noun that counts after it (2월, 6일, 10명, 3억 원): the counter is
+# a word. Other bound nouns (것, 수, 때) are not.
+NUMERAL_TAGS = frozenset("SN NR".split())
+COUNTER_TAG = "NNB"
 MAX_COMPOUND_PARTS = 6
 
 _models: dict[tuple, Kiwi] = {}
@@ -40,24 +44,38 @@ def kiwi_model(user_words: tuple[tuple[str, str, float], ...] = ()) -> Kiwi:
         return kiwi
 
 
-def segment_korean(run: str, kiwi: Kiwi) -> Iterator[Piece]:
-    """사령부를 gives 사령부; 합동작전사령부 gives itself and 합동, 작전, 사령부."""
+def segment_korean(run: str, kiwi: Kiwi, number_before: str = "") -> Iterator[Piece]:
+    """사령부를 gives 사령부; 합동작전사령부 gives itself and 합동, 작전, 사령부.
+
+    ``number_before`` is the digit written right before the run (the 6 of 6일), which digits
+    end: Kiwi reads the run with it, so a counter is read as one whatever follows it (alone,
+    일 is a noun; in 일(금) or 일 발표했다 a bound noun), and kept.
+    """
     group: list[Piece] = []
+    shift = len(number_before)
+    after_numeral = False
     # Kiwi sees Korean runs only (URLs, mail addresses, serial numbers are Latin and digit
     # runs), and reads no token whole: a hashtag's words are its words (#윤석열탄핵 is 윤석열
     # and 탄핵, as #covid19 is covid and 19), whether or not its # starts the run.
-    for token in kiwi.tokenize(run, match_options=0):
-        if token.tag not in KEPT_TAGS:
+    for token in kiwi.tokenize(number_before + run, match_options=0):
+        start, end = token.start - shift, token.start + token.len - shift
+        counter = after_numeral and token.tag == COUNTER_TAG
+        after_numeral = token.tag in NUMERAL_TAGS
+        form = token.form
+        if start < 0:  # the number, or a noun Kiwi made with it (3사): its part in the run
+            if end <= 0:
+                continue
+            form, start = run[:end], 0
+        if token.tag not in KEPT_TAGS and not counter:
             yield from _flush(group)
             continue
-        start, end = token.start, token.start + token.len
         if token.tag in COMPOUND_TAGS:
             if group and (group[-1].end != start or len(group) >= MAX_COMPOUND_PARTS):
                 yield from _flush(group)
-            group.extend(_words(token.form, start, end))
+            group.extend(_words(form, start, end))
             continue
         yield from _flush(group)
-        yield Piece(token.form, start, end)
+        yield Piece(form, start, end)
     yield from _flush(group)
 
 
