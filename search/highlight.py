@@ -21,8 +21,16 @@ LONG_TEXT = 20_000
 # A long text's densest marks are looked for among each word's first this many places
 # (and all within LONG_TEXT of its first).
 SNIPPET_PLACES = 1000
-# Cut a fragment at a sentence end of any script (and at line ends).
-_SENTENCE_END = re.compile(r"[。！？]+[」』”’)）]*|[.!?]+(?=\s)|\n+")
+# Fragments are cut where a sentence ends, in any script: 。！？ and the closing quotes
+# after them, . ! ? before a space, line breaks. Written to start with one character set,
+# which the regex engine scans for in C (trying three alternatives at every character cost
+# five times as much: 100 against 20 us for a 2,600-character article).
+_SENTENCE_END = re.compile(
+    r"[。！？.!?\n]"
+    r"(?:(?<=[。！？])[。！？]*[」』”’)）]*"
+    r"|(?<=[.!?])[.!?]*(?=\s)"
+    r"|(?<=\n)\n*)"
+)
 
 Span = tuple[int, int]
 
@@ -174,21 +182,26 @@ def snippet_html(
     the marks were read to, when not to the end (``term_spans``'s ``reached``)."""
     if len(text) > LONG_TEXT:
         return _long_text_snippet(text, spans, max_chars, read_to)
-    sentences = _sentences(text)
-    if not sentences:
+    first, last = len(text) - len(text.lstrip()), len(text.rstrip())
+    if last <= first:
         return ""
-    if sentences[-1][1] - sentences[0][0] <= max_chars:
-        return marked_html(text, spans, sentences[0][0], sentences[-1][1])
+    if last - first <= max_chars:
+        return marked_html(text, spans, first, last)
+    # Sentences as cut, each stripped of its spaces only if it is chosen (no mark starts on
+    # a space: the marks of one are counted the same either way).
+    sentences = _sentences(text)
     starts = sorted(s for s, _ in spans)  # marks per sentence by bisection: linear, not S x M
     marks = [bisect_left(starts, end) - bisect_left(starts, start) for start, end in sentences]
     if any(marks):
         order = sorted((i for i, n in enumerate(marks) if n), key=lambda i: (-marks[i], i))
     else:
-        order = list(range(len(sentences)))
+        order = range(len(sentences))
     chosen: list[Span] = []
     budget = max_chars
     for index in order:
-        start, end = sentences[index]
+        start, end = _strip(text, *sentences[index])
+        if start == end:
+            continue
         if end - start > budget:
             if chosen:
                 break
@@ -248,15 +261,11 @@ def _densest(text: str, spans: list[Span], width: int) -> int:
 
 
 def _sentences(text: str) -> list[Span]:
-    spans = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if text[start : m.end()].strip():
-            spans.append((start, m.end()))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return [_strip(text, s, e) for s, e in spans]
+    """Where each sentence of ``text`` starts and ends, the spaces around it included."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] < len(text):
+        ends.append(len(text))
+    return list(zip([0, *ends[:-1]], ends, strict=True))
 
 
 def _strip(text: str, start: int, end: int) -> Span:

@@ -321,8 +321,9 @@ class _WordBlock:
             return
         self.names = b"\n" + bytes(block[8 : 8 + size]) + b"\n"
         at = 8 + size
-        self.counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at)
-        self.total = int(self.counts.sum())
+        counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at)
+        self.ends = np.cumsum(counts, dtype=np.int64)  # where each term's occurrences end
+        self.total = int(self.ends[-1])
         offset = at + 4 * count
         self.columns = np.frombuffer(block, dtype=np.int32, count=3 * self.total, offset=offset)
 
@@ -332,21 +333,25 @@ class _WordBlock:
         return None if at < 0 else self.names.count(b"\n", 0, at)
 
     def occurrences(self, word: str) -> Iterator[tuple[int, int, int]]:
-        """Its (position, start, end), made a few hundred at a time as they are read."""
+        """Its (position, start, end), made a few hundred at a time as they are read (most
+        terms stand a few times in an article: Python adds, no array made per term)."""
         number = self._number(word) if word and "\n" not in word else None
         if number is None:
             return
-        first, total = int(self.counts[:number].sum()), self.total
-        end = first + int(self.counts[number])
-        columns = self.columns
-        positions = np.cumsum(columns[first:end], dtype=np.int64)
-        starts = np.cumsum(columns[total + first : total + end], dtype=np.int64)
-        ends = starts + columns[2 * total + first : 2 * total + end]
-        for at in range(0, end - first, _READ_AT_ONCE):
-            part = slice(at, at + _READ_AT_ONCE)
-            yield from zip(
-                positions[part].tolist(), starts[part].tolist(), ends[part].tolist(), strict=True
-            )
+        first, end = int(self.ends[number - 1]) if number else 0, int(self.ends[number])
+        columns, total = self.columns, self.total
+        position = start = 0
+        for at in range(first, end, _READ_AT_ONCE):
+            stop = min(at + _READ_AT_ONCE, end)
+            for step, start_step, length in zip(
+                columns[at:stop].tolist(),
+                columns[total + at : total + stop].tolist(),
+                columns[2 * total + at : 2 * total + stop].tolist(),
+                strict=True,
+            ):
+                position += step
+                start += start_step
+                yield position, start, start + length
 
 
 def _read_char_block(block: memoryview) -> tuple[np.ndarray, np.ndarray]:
