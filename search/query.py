@@ -266,8 +266,9 @@ class QueryBuilder:
 
     def build(self, parsed: ParsedQuery) -> BuiltQuery:
         built = self._build(parsed, functions=True)
-        if all(unit.function for unit in built.units):
-            # A query of function words only (是什么, what is): they are its topic.
+        if all(unit.function or unit.label.isdecimal() for unit in built.units):
+            # A query of function words only (是什么, what is): they are its topic. So are
+            # the counters of a query of numbers (3월 1일 asks for 월 and 일, not 3 and 1).
             built = self._build(parsed, functions=False)
         return built
 

@@ -393,6 +393,15 @@ def test_a_korean_counter_is_asked_with_its_number_not_alone(service, search_set
     assert response.results[0].id == KOREAN_SEED_ID
     assert response.results[0].missing == []
     assert "지난 <mark>1</mark>월 <mark>23</mark>일 워싱턴에서" in response.results[0].snippet_html
+    # A query of numbers and their counters only is a date or a count: all of it is asked.
+    _, date = _built(search_settings, "1월 23일")
+    assert [(u.label, u.function) for u in date.units] == [
+        ("1", False),
+        ("월", False),
+        ("23", False),
+        ("일", False),
+    ]
+    assert _search(service, "1월 23일").results[0].id == KOREAN_SEED_ID
     # Two syllables against a number are a word (7정상회의 asks 정상회의).
     _, summit = _built(search_settings, "G7정상회의")
     assert [(u.label, u.function) for u in summit.units] == [
