@@ -22,7 +22,7 @@ import xapian
 from indexer.shards import SHARD_FILE, Shard
 from search.config import load_settings
 from search.store import IndexStore
-from search.xapian_documents import DICTIONARIES_KEY, SLOT_ID
+from search.xapian_documents import DICTIONARIES_KEY, LAYOUT_KEY, SLOT_ID
 
 
 def main() -> None:
@@ -50,7 +50,8 @@ def main() -> None:
         if copied % 20_000 == 0:
             print(f"{copied:,} documents, {time.monotonic() - started:.0f} s", flush=True)
     for shard, writer, generation, store in zip(shards, writers, generations, stores, strict=True):
-        writer.set_metadata(DICTIONARIES_KEY, db.get_metadata(DICTIONARIES_KEY))
+        for key in (DICTIONARIES_KEY, LAYOUT_KEY):
+            writer.set_metadata(key, db.get_metadata(key))
         writer.commit()
         print(f"shard {shard}: {writer.get_doccount():,} documents", flush=True)
         writer.close()

@@ -43,6 +43,7 @@ from .writers import (
     create,
     document_count,
     kept_clusters,
+    laid_out_as_written_now,
     stored_copies,
 )
 
@@ -158,8 +159,13 @@ def update(
     current_name = store.current_name()
     if current_name is not None:
         shard = check_shard(settings.index.engine, shard, shard_of(store.current_path()))
-    if current_name is None or engine_of(store.current_path()) != settings.index.engine:
-        # No index yet, or one written by the other engine: a whole new one.
+    if (
+        current_name is None
+        or engine_of(store.current_path()) != settings.index.engine
+        or not laid_out_as_written_now(store.current_path())
+    ):
+        # No index yet, or one written by the other engine or laid out by another version
+        # of hansearch: a whole new one.
         report = rebuild(settings, stream, allow_shrink=allow_shrink, shard=shard)
         report.added = report.indexed
         return report

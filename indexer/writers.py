@@ -120,13 +120,28 @@ def commit(generation: Path, parts: list, dictionaries: UserDictionaries) -> Non
     if paths:
         merged.compact(str(generation), xapian.Compactor.FULLER)
     merged.close()
-    from search.xapian_documents import DICTIONARIES_KEY, dictionaries_json
+    from search.xapian_documents import DICTIONARIES_KEY, LAYOUT, LAYOUT_KEY, dictionaries_json
 
     db = xapian.WritableDatabase(str(generation), xapian.DB_CREATE_OR_OPEN)
     db.set_metadata(DICTIONARIES_KEY, dictionaries_json(dictionaries))
+    db.set_metadata(LAYOUT_KEY, LAYOUT)
     db.commit()
     db.close()
     shutil.rmtree(generation / _PARTS)
+
+
+def laid_out_as_written_now(generation: Path) -> bool:
+    """Whether documents this version writes can join ``generation`` (a Xapian database
+    of another layout cannot be updated, only rebuilt)."""
+    if engine_of(generation) != "xapian":
+        return True
+    from search.xapian_documents import LAYOUT, LAYOUT_KEY
+
+    db = _xapian().Database(str(generation))
+    try:
+        return db.get_metadata(LAYOUT_KEY).decode("utf-8") == LAYOUT
+    finally:
+        db.close()
 
 
 def document_count(generation: Path) -> int:
@@ -138,14 +153,14 @@ def document_count(generation: Path) -> int:
 def stored_copies(generation: Path) -> Iterator[tuple[str, list[tuple[Any, dict]]]]:
     """(id, [(handle, stored fields)]) of every id held by more than one document."""
     if engine_of(generation) == "xapian":
-        from search.xapian_documents import ID_PREFIX, read_data
+        from search.xapian_documents import ID_PREFIX, DocumentData
 
         db = _xapian().Database(str(generation))
         for item in db.allterms(ID_PREFIX):
             if item.termfreq < 2:
                 continue
             copies = [
-                (p.docid, read_data(db.get_document(p.docid).get_data())[0])
+                (p.docid, DocumentData(db.get_document(p.docid).get_data()).stored)
                 for p in db.postlist(item.term)
             ]
             yield copies[0][1]["id"], copies

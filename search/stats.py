@@ -41,9 +41,10 @@ def _xapian_counts(generation: Path) -> tuple[int, list[Counter]]:
     import xapian
 
     from .budget import UNLIMITED
-    from .xapian_documents import FACET_SLOTS
     from .xapian_engine import count_matches
+    from .xapian_shards import check_layout
 
     db = xapian.Database(str(generation))
-    _, facets = count_matches(db, xapian.Query.MatchAll, UNLIMITED, FACET_SLOTS)
+    check_layout(db, f"generation {generation.name}")
+    _, facets = count_matches(db, xapian.Query.MatchAll, UNLIMITED, facets=True)
     return db.get_doccount(), [facets[name] for name in ("lang", "source", "month")]

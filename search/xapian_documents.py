@@ -9,7 +9,10 @@ query time) is kept here in the document's data, term by term.
     terms     T<word> title, B<word> body (word view); U<chars> title, C<chars> body
               (character view); Q<id>, L<lang>, S<source>, K<cluster> (filters)
     values    the facets and sort keys below (``SLOT_*``)
-    data      the stored fields and the offsets (``stored_data`` / ``read_data``)
+    data      the stored fields and the offsets (``stored_data`` / ``DocumentData``)
+
+The layout is stamped in the database's metadata (``LAYOUT_KEY``): a database of
+another layout is refused with a message naming ``hansearch rebuild``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,9 +42,10 @@ ID_PREFIX = "Q"
 LANG_PREFIX = "L"
 SOURCE_PREFIX = "S"
 CLUSTER_PREFIX = "K"
-SLOT_LANG = 0
-SLOT_SOURCE = 1
-SLOT_MONTH = 2
+# The language, source and month, NUL-separated: one match spy counts the three facets
+# (a spy per slot costs a pass over each slot's values).
+SLOT_FACETS = 0
+FACETS = ("lang", "source", "month")
 SLOT_PUBLISHED = 3  # sortable_serialise(seconds since 1970, UTC)
 SLOT_DAY = 4  # YYYY-MM-DD, the day as the article states it (date filters)
 SLOT_CLUSTER = 5
@@ -52,7 +57,9 @@ SLOT_ID = 7
 SLOT_NEWEST = 8  # the publication time (NEWEST_WIDTH bytes) then the id
 NEWEST_WIDTH = 9  # sortable_serialise gives at most 9 bytes, never ending in a zero byte
 _NO_DATE = -(2.0**40)
-FACET_SLOTS = {"lang": SLOT_LANG, "source": SLOT_SOURCE, "month": SLOT_MONTH}
+# What a database's data and values are laid out as (see the module's docstring).
+LAYOUT_KEY = "hansearch.layout"
+LAYOUT = "2"
 # Xapian's BM25 normalises a term's frequency by the length of the whole document; the
 # Whoosh engine's BM25F, by the length of the field it is in (a title match in a long
 # article counts as a title match). BM25F is BM25 with no length normalisation over
@@ -161,18 +168,20 @@ def build_document(
                     doc.add_term(prefix + word, each * count)
         tokens_of[fieldname] = tokens[:MAX_MARKED_TOKENS]
     doc.add_boolean_term(id_term(fields["id"]))
-    for prefix, slot, name in (
-        (LANG_PREFIX, SLOT_LANG, "lang"),
-        (SOURCE_PREFIX, SLOT_SOURCE, "source"),
-        (CLUSTER_PREFIX, SLOT_CLUSTER, "cluster"),
+    for prefix, name in (
+        (LANG_PREFIX, "lang"),
+        (SOURCE_PREFIX, "source"),
+        (CLUSTER_PREFIX, "cluster"),
     ):
         value = fields.get(name)
-        if value:
-            if len((prefix + value).encode("utf-8")) <= MAX_TERM_BYTES:
-                doc.add_boolean_term(prefix + value)
-            doc.add_value(slot, value)
+        if value and len((prefix + value).encode("utf-8")) <= MAX_TERM_BYTES:
+            doc.add_boolean_term(prefix + value)
+    if fields.get("cluster"):
+        doc.add_value(SLOT_CLUSTER, fields["cluster"])
+    facets = [(fields.get(name) or "").replace("\0", "") for name in FACETS]
+    if any(facets):
+        doc.add_value(SLOT_FACETS, "\0".join(facets))
     if fields.get("month"):
-        doc.add_value(SLOT_MONTH, fields["month"])
         doc.add_value(SLOT_DAY, fields["day"])
     published = fields.get("published")
     seconds = _NO_DATE
@@ -202,22 +211,24 @@ def occurrence_weight(fieldname: str, length: int) -> int:
 
 
 def stored_data(stored: dict[str, Any], tokens_of: dict[str, list[tuple]]) -> bytes:
-    """The document's data, compressed: its stored fields (JSON), then the character
-    offsets of each field's tokens (``tokens_of``: (term, position, start, end) lists), as
-    packed integers (no pickle: a shard's data comes over the network).
+    """The document's data: its stored fields (JSON), then the character offsets of each
+    field's tokens (``tokens_of``: (term, position, start, end) lists) as packed integers
+    (no pickle: a shard's data comes over the network), each section compressed by
+    itself, so that a reader decompresses only what it reads (ranking reads a field's
+    offsets; only the page's articles need their text).
 
     A word-view field: its terms, and per term the position, start and end of each
-    occurrence (delta-coded). A character-view field: the start and length of the token at
-    each position (its positions are consecutive; which term stands where, the position
-    lists in the database say)."""
+    occurrence (steps after the first). A character-view field: the start and length of
+    the token at each position (its positions are consecutive; which term stands where,
+    the position lists in the database say). Each column of numbers is as narrow as its
+    largest value allows (1, 2 or 4 bytes)."""
     fields = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in stored.items()}
-    head = json.dumps(fields, ensure_ascii=False).encode("utf-8")
-    parts = [struct.pack("<I", len(head)), head]
+    sections = [json.dumps(fields, ensure_ascii=False).encode("utf-8")]
     for fieldname in PREFIXES:
         tokens = tokens_of.get(fieldname, [])
-        block = _char_block(tokens) if fieldname in CHAR_FIELDS else _word_block(tokens)
-        parts += [struct.pack("<I", len(block)), block]
-    return zlib.compress(b"".join(parts), 6)
+        sections.append(_char_block(tokens) if fieldname in CHAR_FIELDS else _word_block(tokens))
+    packed = [zlib.compress(section, 6) for section in sections]
+    return struct.pack(f"<{len(packed)}I", *map(len, packed)) + b"".join(packed)
 
 
 def _word_block(tokens: list[tuple[str, int, int, int]]) -> bytes:
@@ -236,11 +247,35 @@ def _word_block(tokens: list[tuple[str, int, int, int]]) -> bytes:
         starts[first] = rows[first, 1]
     lengths = rows[:, 2] - rows[:, 1]
     head = struct.pack("<II", len(by_term), len(names))
-    return head + names + counts.tobytes() + _int32(np.concatenate([positions, starts, lengths]))
+    return head + names + counts.tobytes() + _columns([positions, starts, lengths])
 
 
-def _int32(values: np.ndarray) -> bytes:
-    return values.astype(np.int32).tobytes()
+def _columns(columns: list[np.ndarray]) -> bytes:
+    """Columns of whole numbers at least 0, each as its narrowest unsigned type: a byte
+    naming each column's width, then the columns."""
+    types = [_narrowest(column) for column in columns]
+    head = bytes(np.dtype(t).itemsize for t in types)
+    body = [column.astype(t).tobytes() for column, t in zip(columns, types, strict=True)]
+    return head + b"".join(body)
+
+
+def _narrowest(column: np.ndarray) -> type:
+    if len(column) and column.min() < 0:
+        raise ValueError("offsets are stored as steps forward")
+    largest = int(column.max()) if len(column) else 0
+    return next(t for t in (np.uint8, np.uint16, np.uint32) if largest <= np.iinfo(t).max)
+
+
+def _read_columns(block: memoryview, at: int, count: int, size: int) -> list[np.ndarray]:
+    """The ``count`` columns of ``size`` numbers that ``_columns`` wrote at ``at``."""
+    widths = bytes(block[at : at + count])
+    at += count
+    columns = []
+    for width in widths:
+        dtype = {1: np.uint8, 2: np.uint16, 4: np.uint32}[width]
+        columns.append(np.frombuffer(block, dtype=dtype, count=size, offset=at))
+        at += width * size
+    return columns
 
 
 def _char_block(tokens: list[tuple[str, int, int, int]]) -> bytes:
@@ -250,37 +285,42 @@ def _char_block(tokens: list[tuple[str, int, int, int]]) -> bytes:
     for _, position, start, end in tokens:
         starts[position] = start
         lengths[position] = end - start
-    steps = np.diff(starts, prepend=0)
-    return (
-        struct.pack("<I", size)
-        + steps.astype(np.uint32).tobytes()
-        + lengths.astype(np.uint32).tobytes()
-    )
+    # A position with no token (none is expected) keeps the start before it: steps >= 0.
+    steps = np.diff(np.maximum.accumulate(starts), prepend=0)
+    return struct.pack("<I", size) + _columns([steps, lengths])
 
 
-def read_data(data: bytes) -> tuple[dict[str, Any], Offsets]:
-    """(stored fields, offsets) of a document's data; ``published`` a naive UTC datetime,
-    as the Whoosh index stores it."""
-    raw = memoryview(zlib.decompress(data))
-    (size,) = struct.unpack_from("<I", raw, 0)
-    stored = json.loads(bytes(raw[4 : 4 + size]).decode("utf-8"))
-    if stored.get("published"):
-        stored["published"] = datetime.fromisoformat(stored["published"])
-    at = 4 + size
-    blocks = {}
-    for fieldname in PREFIXES:
-        (size,) = struct.unpack_from("<I", raw, at)
-        blocks[fieldname] = raw[at + 4 : at + 4 + size]
-        at += 4 + size
-    return stored, Offsets(blocks)
+class DocumentData:
+    """A document's data (``stored_data``), each section decompressed when first read."""
+
+    def __init__(self, data: bytes) -> None:
+        raw = memoryview(data)
+        count = 1 + len(PREFIXES)
+        sizes = struct.unpack_from(f"<{count}I", raw, 0)
+        at = 4 * count
+        self._sections = []
+        for size in sizes:
+            self._sections.append(raw[at : at + size])
+            at += size
+        self.offsets = Offsets(dict(zip(PREFIXES, self._sections[1:], strict=True)))
+
+    @cached_property
+    def stored(self) -> dict[str, Any]:
+        """The stored fields; ``published`` a naive UTC datetime, as the Whoosh index
+        stores it."""
+        stored = json.loads(zlib.decompress(self._sections[0]).decode("utf-8"))
+        if stored.get("published"):
+            stored["published"] = datetime.fromisoformat(stored["published"])
+        return stored
 
 
 class Offsets:
-    """A document's token offsets, read only as far as asked: a word-view field's term
-    index when first needed, then each term's occurrences when asked for."""
+    """A document's token offsets, read only as far as asked: a field's section
+    decompressed and its word-view term index read when first needed, then each term's
+    occurrences when asked for."""
 
-    def __init__(self, blocks: dict[str, memoryview]) -> None:
-        self._blocks = blocks
+    def __init__(self, sections: dict[str, memoryview]) -> None:
+        self._sections = sections
         self._words: dict[str, _WordBlock] = {}
         self._chars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -288,7 +328,7 @@ class Offsets:
         """(position, start, end) of each occurrence of ``word`` in a word-view field."""
         block = self._words.get(fieldname)
         if block is None:
-            block = self._words[fieldname] = _WordBlock(self._blocks[fieldname])
+            block = self._words[fieldname] = _WordBlock(self._block(fieldname))
         return block.occurrences(word)
 
     def at_positions(
@@ -298,13 +338,16 @@ class Offsets:
         made as they are read."""
         found = self._chars.get(fieldname)
         if found is None:
-            found = self._chars[fieldname] = _read_char_block(self._blocks[fieldname])
+            found = self._chars[fieldname] = _read_char_block(self._block(fieldname))
         starts, lengths = found
         for p in positions:
             if p >= len(starts):  # beyond the tokens whose offsets are kept
                 return
             if lengths[p]:
                 yield p, int(starts[p]), int(starts[p] + lengths[p])
+
+    def _block(self, fieldname: str) -> memoryview:
+        return memoryview(zlib.decompress(self._sections[fieldname]))
 
 
 class _WordBlock:
@@ -323,9 +366,8 @@ class _WordBlock:
         at = 8 + size
         counts = np.frombuffer(block, dtype=np.uint32, count=count, offset=at)
         self.ends = np.cumsum(counts, dtype=np.int64)  # where each term's occurrences end
-        self.total = int(self.ends[-1])
-        offset = at + 4 * count
-        self.columns = np.frombuffer(block, dtype=np.int32, count=3 * self.total, offset=offset)
+        total = int(self.ends[-1])
+        self.columns = _read_columns(block, at + 4 * count, 3, total)
 
     def _number(self, word: str) -> int | None:
         """The term's number: how many names stand before it."""
@@ -339,14 +381,14 @@ class _WordBlock:
         if number is None:
             return
         first, end = int(self.ends[number - 1]) if number else 0, int(self.ends[number])
-        columns, total = self.columns, self.total
+        positions, starts, lengths = self.columns
         position = start = 0
         for at in range(first, end, _READ_AT_ONCE):
             stop = min(at + _READ_AT_ONCE, end)
             for step, start_step, length in zip(
-                columns[at:stop].tolist(),
-                columns[total + at : total + stop].tolist(),
-                columns[2 * total + at : 2 * total + stop].tolist(),
+                positions[at:stop].tolist(),
+                starts[at:stop].tolist(),
+                lengths[at:stop].tolist(),
                 strict=True,
             ):
                 position += step
@@ -356,9 +398,8 @@ class _WordBlock:
 
 def _read_char_block(block: memoryview) -> tuple[np.ndarray, np.ndarray]:
     (size,) = struct.unpack_from("<I", block, 0)
-    steps = np.frombuffer(block, dtype=np.int32, count=size, offset=4).astype(np.int64)
-    lengths = np.frombuffer(block, dtype=np.int32, count=size, offset=4 + 4 * size)
-    return np.cumsum(steps), lengths.astype(np.int64)
+    steps, lengths = _read_columns(block, 4, 2, size)
+    return np.cumsum(steps, dtype=np.int64), lengths.astype(np.int64)
 
 
 def published_of(value: bytes) -> int:

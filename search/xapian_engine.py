@@ -55,18 +55,19 @@ from .scoring import MAX_TERMS
 from .xapian_documents import (
     CHAR_FIELDS,
     CLUSTER_PREFIX,
-    FACET_SLOTS,
+    FACETS,
     LANG_PREFIX,
     NEWEST_WIDTH,
     SLOT_CLUSTER,
     SLOT_DAY,
+    SLOT_FACETS,
     SLOT_ID,
     SLOT_NEWEST,
     SOURCE_PREFIX,
     WDF_SCALE,
     WORD_FIELDS,
+    DocumentData,
     id_term,
-    read_data,
     term,
 )
 
@@ -98,7 +99,7 @@ class XapianEngine:
         self.db = db
         self.generation = generation
         self.builder = builder
-        self._data: dict[int, tuple[dict, dict]] = {}
+        self._data: dict[int, DocumentData] = {}
 
     # What SearchService asks of an engine (search.engine).
 
@@ -109,7 +110,7 @@ class XapianEngine:
         self.db.close()
 
     def stored(self, docnum: int) -> dict:
-        return self._read(docnum)[0]
+        return self._read(docnum).stored
 
     def docnum(self, doc_id: str) -> int | None:
         for item in self.db.postlist(id_term(doc_id)):
@@ -119,7 +120,7 @@ class XapianEngine:
     def occurrences(self, docnums, fieldname: str, text: str) -> dict[int, Iterator]:
         found = {}
         for docnum in docnums:
-            offsets = self._read(docnum)[1]
+            offsets = self._read(docnum).offsets
             if fieldname in CHAR_FIELDS:
                 positions = self._positions(docnum, term(fieldname, text))
                 places = offsets.at_positions(fieldname, positions)
@@ -212,12 +213,12 @@ class XapianEngine:
 
     # Helpers.
 
-    def _read(self, docnum: int) -> tuple[dict, dict]:
+    def _read(self, docnum: int) -> DocumentData:
         found = self._data.get(docnum)
         if found is None:
             if len(self._data) > 256:
                 self._data.clear()
-            found = self._data[docnum] = read_data(self.db.get_document(docnum).get_data())
+            found = self._data[docnum] = DocumentData(self.db.get_document(docnum).get_data())
         return found
 
     def _enquire(self, query: xapian.Query, weight: xapian.Weight | None = None) -> xapian.Enquire:
@@ -230,12 +231,12 @@ class XapianEngine:
         return bool(self._enquire(query, xapian.BoolWeight()).get_mset(0, 1).size())
 
     def count(
-        self, query: xapian.Query, budget: Budget, spies: dict[str, int] | None = None
+        self, query: xapian.Query, budget: Budget, facets: bool = False
     ) -> tuple[int, dict[str, Counter]]:
         """How many documents match ``query`` (exactly, unless ``budget`` runs out: then
-        Xapian's estimate), and with ``spies`` (facet name -> value slot) the count of each
-        value among those counted."""
-        return count_matches(self.db, query, budget, spies)
+        Xapian's estimate), and with ``facets`` the count of each language, source and
+        month among those counted."""
+        return count_matches(self.db, query, budget, facets)
 
     def top(
         self, query: xapian.Query, count: int, budget: Budget, by_date: bool = False
@@ -311,7 +312,7 @@ class _Search:
             listing = [_query(_words_only(u.match)) for u in units]
         self.listed = self.restrict(xapian.Query(_OR, listing))
         self.every = self.restrict(xapian.Query(_AND, self.unit_queries))
-        self.total, self.facets = engine.count(self.listed, budget, FACET_SLOTS)
+        self.total, self.facets = engine.count(self.listed, budget, facets=True)
         self.total_all_words = self.total
         if len(units) > 1:
             self.total_all_words = engine.count(self.every, budget)[0]
@@ -531,23 +532,26 @@ class _Search:
 
 
 def count_matches(
-    db: xapian.Database, query: xapian.Query, budget: Budget, spies: dict[str, int] | None = None
+    db: xapian.Database, query: xapian.Query, budget: Budget, facets: bool = False
 ) -> tuple[int, dict[str, Counter]]:
     """See ``XapianEngine.count``."""
     enquire = xapian.Enquire(db)
     enquire.set_query(query)
     enquire.set_weighting_scheme(xapian.BoolWeight())
-    watching = {name: xapian.ValueCountMatchSpy(slot) for name, slot in (spies or {}).items()}
-    for spy in watching.values():
+    spy = xapian.ValueCountMatchSpy(SLOT_FACETS) if facets else None
+    if spy is not None:
         enquire.add_matchspy(spy)
     _limit(enquire, budget)
     mset = enquire.get_mset(0, 0, db.get_doccount())
     budget.exhausted()
-    facets = {
-        name: Counter({v.term.decode("utf-8"): v.termfreq for v in spy.values() if v.term})
-        for name, spy in watching.items()
-    }
-    return mset.get_matches_estimated(), facets
+    counted: dict[str, Counter] = {}
+    if spy is not None:
+        counted = {name: Counter() for name in FACETS}
+        for item in spy.values():  # one per distinct (language, source, month)
+            for name, value in zip(FACETS, item.term.decode("utf-8").split("\0"), strict=True):
+                if value:
+                    counted[name][value] += item.termfreq
+    return mset.get_matches_estimated(), counted
 
 
 def steady(weight: float) -> float:

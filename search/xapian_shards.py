@@ -42,7 +42,22 @@ def open_xapian(generation: Path):
     if xapian is None:
         raise IndexUnavailable(f"{generation.name} was built by Xapian; {_NOT_INSTALLED}")
     db = xapian.Database(str(generation))
+    check_layout(db, f"generation {generation.name}")
     return XapianEngine(db, generation.name, query_builder(db))
+
+
+def check_layout(db, name: str) -> None:
+    """IndexUnavailable (``db`` closed) unless ``db`` is laid out as this version reads
+    and writes."""
+    from .xapian_documents import LAYOUT, LAYOUT_KEY
+
+    found = db.get_metadata(LAYOUT_KEY).decode("utf-8") or "1"
+    if found != LAYOUT:
+        db.close()
+        raise IndexUnavailable(
+            f"{name} was built by another version of hansearch (layout {found}, this one "
+            f"reads layout {LAYOUT}): run hansearch rebuild"
+        )
 
 
 def query_builder(db) -> QueryBuilder:
@@ -99,11 +114,13 @@ class Shards:
         db = xapian.Database()
         for host, port in self.addresses:
             try:
-                db.add_database(xapian.remote_open(host, port, self.timeout_ms, self.timeout_ms))
+                shard = xapian.remote_open(host, port, self.timeout_ms, self.timeout_ms)
+                check_layout(shard, f"shard {host}:{port}")
             except xapian.Error as error:
                 raise IndexUnavailable(
                     f"shard {host}:{port} cannot be reached: {_message(error)}"
                 ) from None
+            db.add_database(shard)
         try:
             # Names what is served, for the answer cache: a new generation on any shard
             # is a new database (uuid), an update changes its size.

@@ -21,7 +21,7 @@ from search.config import load_settings
 from search.models import SearchError, SearchRequest
 from search.query import parse_query
 from search.searcher import SearchService
-from search.xapian_documents import read_data
+from search.xapian_documents import DocumentData
 
 CHINESE_SEED_ID = (
     "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
@@ -479,7 +479,9 @@ def test_xapian_scores_are_bm25f_of_the_query_terms(xapian_search_settings, q, m
     enquire = xapian.Enquire(db)
     enquire.set_query(xapian.Query(xapian.Query.OP_OR, terms))
     enquire.set_weighting_scheme(xapian.BM25Weight(250, 0, 1, 0, 0.5))
-    plain = {read_data(m.document.get_data())[0]["id"]: m.weight for m in enquire.get_mset(0, 100)}
+    plain = {
+        DocumentData(m.document.get_data()).stored["id"]: m.weight for m in enquire.get_mset(0, 100)
+    }
     weights = {}
     for unit in built.counted:
         counter = xapian.Enquire(db)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import _search_corpus, free_port, run_hansearch, serving, write_config
+from conftest import _search_corpus, built_settings, free_port, run_hansearch, serving, write_config
 
 from search.config import ConfigError, load_settings
 from search.models import SearchRequest
@@ -464,3 +464,87 @@ def test_a_long_question_is_ranked_alike_by_both_engines(whoosh, xapian_service)
         "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/"
         "tt-us-japan-military-alliance-07282024104813.html"
     )
+
+
+def test_a_database_of_another_layout_is_refused_until_it_is_rebuilt(tmp_path):
+    """A generation an older hansearch wrote (its data and values laid out otherwise) is
+    never misread: searching, stats and update say what to do, and a rebuild cures it."""
+    import json
+
+    import xapian
+
+    from search.integrity import record_checksums
+    from search.store import IndexStore
+    from search.xapian_documents import LAYOUT_KEY
+
+    def one_article(folder):
+        folder.mkdir()
+        line = {"id": "a", "title": "주일미군 사령부", "body": "주일미군 사령부를 개편한다."}
+        (folder / "a.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", "utf-8")
+
+    settings = built_settings(tmp_path, "xapian", one_article)
+    generation = IndexStore(settings.index.path).current_path()
+    db = xapian.WritableDatabase(str(generation), xapian.DB_OPEN)
+    db.set_metadata(LAYOUT_KEY, "")  # as written before layouts were stamped
+    db.commit()
+    db.close()
+    record_checksums(generation)  # as that version recorded them: intact, not damaged
+    told = (
+        f"generation {generation.name} was built by another version of hansearch "
+        "(layout 1, this one reads layout 2): run hansearch rebuild"
+    )
+    with pytest.raises(IndexUnavailable) as refused:
+        SearchService(settings).search(SearchRequest(q="사령부"))
+    assert str(refused.value) == told
+    config = str(tmp_path / "config.toml")
+    line = {"id": "b", "title": "새 기사", "body": "합동작전사령부가 출범했다."}
+    (tmp_path / "news" / "b.jsonl").write_text(json.dumps(line, ensure_ascii=False), "utf-8")
+    for command in ("search", "stats"):
+        args = (command, "사령부") if command == "search" else (command,)
+        answer = run_hansearch(*args, "--config", config)
+        assert (answer.returncode, answer.stderr) == (3, f"hansearch: {told}\n"), command
+    # update cannot add to it: it builds a new one, as when the engine changed
+    assert run_hansearch("update", "--config", config).returncode == 0
+    assert IndexStore(settings.index.path).current_name() != generation.name
+    found = SearchService(settings).search(SearchRequest(q="사령부"))
+    assert [hit.id for hit in found.results] == ["a", "b"]
+
+
+def test_a_documents_data_gives_back_its_fields_and_every_offset(words, chars):
+    """The stored fields and each token's offsets, whatever the widths of the numbers: a
+    word said again 99,000 characters on (a step beyond two bytes), tokens at positions
+    beyond 65,535 (the character view's bigrams of 港口 港口 …, nearly 66,000)."""
+    from datetime import datetime
+
+    from search.xapian_documents import DocumentData, stored_data
+
+    body = "美日安全磋商在东京举行。" + "港口 " * 33_000 + "美日再次磋商。"
+    title = "美日磋商"
+    tokens_of = {
+        name: [
+            (t.text, t.pos + 1, t.startchar, t.endchar)
+            for t in analyzer(text, positions=True, chars=True)
+        ]
+        for name, analyzer, text in (
+            ("title", words, title),
+            ("body", words, body),
+            ("title_chars", chars, title),
+            ("body_chars", chars, body),
+        )
+    }
+    stored = {"id": "a", "title": title, "body": body, "published": datetime(2024, 7, 28, 9, 30)}
+    data = DocumentData(stored_data(stored, tokens_of))
+    assert data.stored == stored
+    for fieldname in ("title", "body"):
+        expected: dict[str, list[tuple[int, int, int]]] = {}
+        for text, position, start, end in tokens_of[fieldname]:
+            expected.setdefault(text, []).append((position, start, end))
+        for text, places in expected.items():
+            assert list(data.offsets.of_term(fieldname, text)) == places, (fieldname, text)
+        assert list(data.offsets.of_term(fieldname, "없는말")) == []
+    assert [p[:2] for p in data.offsets.of_term("body", "磋商")] == [(3, 4), (33_009, 99_016)]
+    for fieldname in ("title_chars", "body_chars"):
+        tokens = tokens_of[fieldname]
+        placed = list(data.offsets.at_positions(fieldname, [p for _, p, _, _ in tokens]))
+        assert placed == [(p, start, end) for _, p, start, end in tokens], fieldname
+    assert tokens_of["body_chars"][-1][1] > 65_535
