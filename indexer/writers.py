@@ -135,11 +135,11 @@ def laid_out_as_written_now(generation: Path) -> bool:
     of another layout cannot be updated, only rebuilt)."""
     if engine_of(generation) != "xapian":
         return True
-    from search.xapian_documents import LAYOUT, LAYOUT_KEY
+    from search.xapian_documents import LAYOUT, layout_of
 
     db = _xapian().Database(str(generation))
     try:
-        return db.get_metadata(LAYOUT_KEY).decode("utf-8") == LAYOUT
+        return layout_of(db) == LAYOUT
     finally:
         db.close()
 

@@ -115,6 +115,11 @@ def read_dictionaries(text: str | bytes) -> UserDictionaries:
     )
 
 
+def layout_of(db: xapian.Database) -> str:
+    """The layout ``db`` was written in ("1": before layouts were stamped)."""
+    return db.get_metadata(LAYOUT_KEY).decode("utf-8") or "1"
+
+
 def id_term(doc_id: str) -> str:
     """The term naming a document by its id (a hash of a very long id: an id may be a
     URL of any length)."""
@@ -272,8 +277,7 @@ def _read_columns(block: memoryview, at: int, count: int, size: int) -> list[np.
     at += count
     columns = []
     for width in widths:
-        dtype = {1: np.uint8, 2: np.uint16, 4: np.uint32}[width]
-        columns.append(np.frombuffer(block, dtype=dtype, count=size, offset=at))
+        columns.append(np.frombuffer(block, dtype=f"u{width}", count=size, offset=at))
         at += width * size
     return columns
 

@@ -49,9 +49,9 @@ def open_xapian(generation: Path):
 def check_layout(db, name: str) -> None:
     """IndexUnavailable (``db`` closed) unless ``db`` is laid out as this version reads
     and writes."""
-    from .xapian_documents import LAYOUT, LAYOUT_KEY
+    from .xapian_documents import LAYOUT, layout_of
 
-    found = db.get_metadata(LAYOUT_KEY).decode("utf-8") or "1"
+    found = layout_of(db)
     if found != LAYOUT:
         db.close()
         raise IndexUnavailable(
