@@ -41,8 +41,10 @@ answers cut short by it counted per stage):
 --no-whoosh leaves out the three plain Whoosh stages (on long queries most of the time).
 
 --baseline-config FILE: the same, this checkout on the index of FILE beside --config's (the
-other engine: --config the Xapian one, --baseline-config the Whoosh one, --queries-from the
-Whoosh one, since queries are made by reading a Whoosh index).
+other engine, say: --config the Xapian one, --baseline-config the Whoosh one).
+
+--queries-from FILE: make the queries from the articles of FILE's index (either engine)
+instead of --config's.
 
 --baseline DIR: the same queries (made once, by this checkout) measured with the `search`
 package of another checkout (e.g. a git worktree of the last commit; it is only read):
@@ -141,14 +143,21 @@ def word_count(builder, q: str) -> int:
     return len({t.pos for t in builder.words(q.replace('"', " "), positions=True)})
 
 
+def all_docnums(opened) -> list[int]:
+    """Every article's number in the opened index, of either engine."""
+    if hasattr(opened, "searcher"):  # Whoosh
+        return list(opened.searcher.reader().all_doc_ids())
+    return [item.docid for item in opened.db.postlist("")]  # Xapian: every document
+
+
 def _queries_from_titles(opened, count: int, seed: int) -> list[str]:
-    searcher, words = opened.searcher, opened.builder.words
+    words = opened.builder.words
     rng = random.Random(seed)
     by_lang: dict[str, list[str]] = {"ko": [], "zh": []}
-    docnums = list(searcher.reader().all_doc_ids())
+    docnums = all_docnums(opened)
     rng.shuffle(docnums)
     for docnum in docnums:
-        stored = searcher.stored_fields(docnum)
+        stored = opened.stored(docnum)
         lang = "zh" if stored.get("lang", "").startswith("zh") else stored.get("lang")
         if lang not in by_lang or len(by_lang[lang]) >= count // 2:
             continue
@@ -251,7 +260,7 @@ class _Articles:
         if wanted <= 0:
             return []
         if self.docnums is None:
-            self.docnums = list(self.opened.searcher.reader().all_doc_ids())
+            self.docnums = all_docnums(self.opened)
             self.rng.shuffle(self.docnums)
         read = 0
         while len(self.found[kind][band]) < wanted and self.docnums and read < self.SCAN_LIMIT:
@@ -262,7 +271,7 @@ class _Articles:
         return taken
 
     def _read(self, docnum: int) -> None:
-        stored = self.opened.searcher.stored_fields(docnum)
+        stored = self.opened.stored(docnum)
         if not stored.get("lang", "").lower().startswith(self.lang):
             return
         sentences = [s.strip() for s in _SENTENCE_END.split(stored.get("body", ""))][1:]
@@ -806,7 +815,7 @@ def main() -> None:
         "--queries-from",
         type=Path,
         metavar="FILE",
-        help="make the queries from the index of FILE (default: --config's; a Whoosh one)",
+        help="make the queries from the index of FILE (default: --config's)",
     )
     parser.add_argument("--load", action="store_true", help="also load-test the HTTP server")
     parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency level")
@@ -841,7 +850,7 @@ def main() -> None:
         with service._using() as opened:
             described = describe(opened.builder, queries)
         groups[name], words[name] = queries, described["words"]
-        report["groups"][name] = {"queries": queries, **described}
+        report["groups"][name] = {**described, "queries": queries}
         print(
             f"{name}: {len(queries)} queries ({described['korean']} Korean,"
             f" {described['chinese']} Chinese), words min/median/max"
