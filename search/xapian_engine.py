@@ -263,6 +263,7 @@ class XapianEngine:
                 steady(h.get_weight()),
                 h.get_sort_key()[skip:].decode(),
                 h.get_collapse_key(),
+                h.get_weight(),
             )
             for h in hits
         ]
@@ -277,6 +278,7 @@ class _Item:
     score: float
     doc_id: str
     cluster: bytes  # empty: no near-duplicate
+    weight: float  # Xapian's, before ``steady``
 
 
 @dataclass
@@ -341,6 +343,8 @@ class _Search:
             ],
         )
         self.held: dict[int, set[int]] = {}
+        self._hold_cut = False
+        self.bonuses: dict[int, float] = {}  # unit -> its bonus in the gathering (_gathering)
         self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
         self.closeness = proximity.Closeness(engine.occurrences, units, self.weights, budget)
 
@@ -401,8 +405,10 @@ class _Search:
                 rest = xapian.Query(xapian.Query.OP_AND_NOT, self.listed, self.every)
             window = max((depth - len(ranked)) * RERANK, RERANK_MIN)
             candidates = engine.top(self._gathering(rest), window, self.budget)
-            self._hold(candidates)
-            self._score(candidates)
+            if self._hold(candidates):
+                self._less_bonuses(candidates)
+            else:  # which units some hold is not known: their bonuses neither
+                self._score(candidates)
             power = ranked_list.COORDINATION_POWER
             for item in candidates:
                 held = self.held[item.docnum]
@@ -449,15 +455,23 @@ class _Search:
         clause per common unit would read their long postings whole: none for them."""
         plain = _weightless_then(rest, self.ranking)
         rarest = sorted(self.rare, key=lambda i: -self.weights[i])[:MAX_TERMS]
+        self.bonuses = {}
         if not rarest:
             return plain
         best = self.engine.top(plain, 1, self.budget)
         reference = best[0].score if best else 1.0
-        bonuses = [
-            _weighing(self.unit_queries[i], GATHER_BONUS * reference * self.weights[i] / self.whole)
-            for i in rarest
-        ]
+        self.bonuses = {i: GATHER_BONUS * reference * self.weights[i] / self.whole for i in rarest}
+        bonuses = [_weighing(self.unit_queries[i], bonus) for i, bonus in self.bonuses.items()]
         return xapian.Query(xapian.Query.OP_AND_MAYBE, [_scaled(rest, 0.0), self.ranking, *bonuses])
+
+    def _less_bonuses(self, items: list[_Item]) -> None:
+        """Each gathered item's score less the bonuses of the units it holds: the BM25 of
+        the ranking terms, as ``_score`` finds it, without another query."""
+        for item in items:
+            bonus = sum(self.bonuses.get(i, 0.0) for i in self.held[item.docnum])
+            score = item.weight - bonus
+            # (an article none of the ranking terms weigh: 0, not what rounding leaves)
+            item.score = steady(score) if score > 1e-9 * item.weight else 0.0
 
     def _score(self, items: list[_Item]) -> None:
         """Each item's score: the BM25 of the ranking terms (one query within them)."""
@@ -498,17 +512,18 @@ class _Search:
             for head in docnums
         }
 
-    def _hold(self, items: list[_Item], parts: bool = True) -> None:
+    def _hold(self, items: list[_Item], parts: bool = True) -> bool:
         """Which units each of ``items`` holds (into ``self.held``), and, when ``parts``,
         which parts of the compounds it lacks (into ``self.parts_held``): one Xapian query
         per ``HOLD_BATCH`` of them, within those articles (named by their id terms), so
         phrases are checked where they stand, in C++, locally or on the shards. Probe j of
         a batch weighs 2**j (a fixed-weight posting source) where an article holds it: the
         article's weight is the set of probes it holds, exactly (whole numbers below 2**53
-        are exact in a double)."""
+        are exact in a double). False once the budget has cut a look short: what some
+        articles hold is then not known whole."""
         wanted = [item for item in items if item.docnum not in self.held]
         if not wanted:
-            return
+            return not self._hold_cut
         for item in wanted:
             self.held[item.docnum] = set()
             self.parts_held[item.docnum] = Counter()
@@ -516,7 +531,8 @@ class _Search:
         probes = self.probes if parts else self.probes[: len(self.units)]
         for first in range(0, len(probes), HOLD_BATCH):
             if self.budget.exhausted():
-                break  # the units not looked at count as missing: the answer says timed out
+                self._hold_cut = True  # the units not looked at count as missing: the
+                return False  # answer says timed out
             batch = probes[first : first + HOLD_BATCH]
             flags = [_weighing(probe, float(1 << bit)) for bit, (_, _, probe) in enumerate(batch)]
             query = xapian.Query(xapian.Query.OP_FILTER, xapian.Query(_OR, flags), among)
@@ -529,6 +545,7 @@ class _Search:
                             self.parts_held[match.docid][unit] += 1
                         else:
                             self.held[match.docid].add(unit)
+        return not self._hold_cut
 
 
 def count_matches(

@@ -24,6 +24,7 @@ from search.query import parse_query
 from search.scoring import MAX_TERMS
 from search.searcher import SearchService
 from search.store import IndexUnavailable
+from search.xapian_engine import _Search
 
 QUERIES = [
     "美日 安全磋商",
@@ -31,6 +32,7 @@ QUERIES = [
     '"합동작전사령부"',
     "사령부 -국방부",
     "埃博拉",
+    "刚果 疫情",
     "磋商 OR 威懾",
     "title:磋商",
     "사령부 lang:ko published:2023-01..2023-06",
@@ -78,6 +80,30 @@ def test_both_engines_find_the_same_articles_with_the_same_words_and_marks(
         assert ours[key] == theirs[key], key
     assert sorted(ours["results"]) == sorted(theirs["results"])
     assert sorted(ours["marks"]) == sorted(theirs["marks"])
+
+
+def test_copies_folded_under_a_result_count_among_the_articles_with_every_word(xapian_service):
+    # The ranking of the articles with every word sees both copies and keeps one: the
+    # count of those articles is taken from it only when it folded none.
+    response = xapian_service.search(SearchRequest(q="刚果 疫情"))
+    assert [(h.id, [s.id for s in h.similar]) for h in response.results] == [
+        ("zh-ebola-2", ["zh-ebola-1"])
+    ]
+    assert (response.total, response.total_all_words) == (2, 2)
+
+
+def test_articles_lacking_a_word_weigh_their_words_score_without_the_gathering_bonus(
+    xapian_search_settings, monkeypatch
+):
+    # Gathered with a bonus per word held, their score is then that weight less the
+    # bonuses of the words each holds: what querying the words' score again gives.
+    q = "국방부 사령부 개편"
+    found = _answer(SearchService(xapian_search_settings), q)
+    monkeypatch.setattr(_Search, "_less_bonuses", _Search._score)
+    again = _answer(SearchService(xapian_search_settings), q)
+    lacking = [(doc_id, missing) for doc_id, missing, _ in found["results"] if missing]
+    assert len(found["results"]) == 32 and len(lacking) == 2, lacking
+    assert (found["results"], found["scores"]) == (again["results"], again["scores"])
 
 
 def test_both_engines_sort_by_date_alike(whoosh, xapian_service):
