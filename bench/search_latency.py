@@ -714,14 +714,7 @@ def _fetch(url: str) -> tuple[int, bytes]:
 def expensive_query(service: SearchService) -> str:
     """1,000 characters of the commonest words of Korean and Chinese articles."""
     with service._using() as opened:
-        reader = opened.searcher.reader()
-        common = sorted(
-            (
-                (info.doc_frequency(), text.decode() if isinstance(text, bytes) else text)
-                for text, info in reader.iter_field("body")
-            ),
-            reverse=True,
-        )
+        common = sorted(_body_frequencies(opened), reverse=True)
     korean = [t for _, t in common if "가" <= t[0] <= "힣" and len(t) >= 2][:200]
     chinese = [t for _, t in common if "\u4e00" <= t[0] <= "\u9fff" and len(t) >= 2][:200]
     words, query = [w for pair in zip(korean, chinese, strict=False) for w in pair], ""
@@ -730,6 +723,23 @@ def expensive_query(service: SearchService) -> str:
             break
         query = f"{query} {word}".strip()
     return query
+
+
+def _body_frequencies(opened) -> list[tuple[int, str]]:
+    """(articles having it, word) for every word of the bodies, from an index of either
+    engine."""
+    if hasattr(opened, "searcher"):  # Whoosh
+        return [
+            (info.doc_frequency(), text.decode() if isinstance(text, bytes) else text)
+            for text, info in opened.searcher.reader().iter_field("body")
+        ]
+    from search.xapian_documents import term
+
+    prefix = term("body", "")
+    return [
+        (item.termfreq, item.term.decode("utf-8")[len(prefix) :])
+        for item in opened.db.allterms(prefix)
+    ]
 
 
 def _get(url: str) -> int:
