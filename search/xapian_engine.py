@@ -531,8 +531,9 @@ class _Search:
         probes = self.probes if parts else self.probes[: len(self.units)]
         for first in range(0, len(probes), HOLD_BATCH):
             if self.budget.exhausted():
-                self._hold_cut = True  # the units not looked at count as missing: the
-                return False  # answer says timed out
+                # The units not looked at count as missing: the answer says timed out.
+                self._hold_cut = True
+                return False
             batch = probes[first : first + HOLD_BATCH]
             flags = [_weighing(probe, float(1 << bit)) for bit, (_, _, probe) in enumerate(batch)]
             query = xapian.Query(xapian.Query.OP_FILTER, xapian.Query(_OR, flags), among)

@@ -83,8 +83,7 @@ def test_both_engines_find_the_same_articles_with_the_same_words_and_marks(
 
 
 def test_copies_folded_under_a_result_count_among_the_articles_with_every_word(xapian_service):
-    # The ranking of the articles with every word sees both copies and keeps one: the
-    # count of those articles is taken from it only when it folded none.
+    # Both copies hold every word: both are counted, one is shown with the other under it.
     response = xapian_service.search(SearchRequest(q="刚果 疫情"))
     assert [(h.id, [s.id for s in h.similar]) for h in response.results] == [
         ("zh-ebola-2", ["zh-ebola-1"])
