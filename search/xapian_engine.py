@@ -343,7 +343,6 @@ class _Search:
             ],
         )
         self.held: dict[int, set[int]] = {}
-        self._hold_cut = False
         self.bonuses: dict[int, float] = {}  # unit -> its bonus in the gathering (_gathering)
         self.parts_held: dict[int, Counter] = {}  # per article: unit -> its parts held
         self.closeness = proximity.Closeness(engine.occurrences, units, self.weights, budget)
@@ -405,10 +404,11 @@ class _Search:
                 rest = xapian.Query(xapian.Query.OP_AND_NOT, self.listed, self.every)
             window = max((depth - len(ranked)) * RERANK, RERANK_MIN)
             candidates = engine.top(self._gathering(rest), window, self.budget)
-            if self._hold(candidates):
+            self._hold(candidates)
+            if self.budget.exhausted():  # _hold may have stopped short: what some hold,
+                self._score(candidates)  # so their bonuses, is not known
+            else:
                 self._less_bonuses(candidates)
-            else:  # which units some hold is not known: their bonuses neither
-                self._score(candidates)
             power = ranked_list.COORDINATION_POWER
             for item in candidates:
                 held = self.held[item.docnum]
@@ -512,18 +512,17 @@ class _Search:
             for head in docnums
         }
 
-    def _hold(self, items: list[_Item], parts: bool = True) -> bool:
+    def _hold(self, items: list[_Item], parts: bool = True) -> None:
         """Which units each of ``items`` holds (into ``self.held``), and, when ``parts``,
         which parts of the compounds it lacks (into ``self.parts_held``): one Xapian query
         per ``HOLD_BATCH`` of them, within those articles (named by their id terms), so
         phrases are checked where they stand, in C++, locally or on the shards. Probe j of
         a batch weighs 2**j (a fixed-weight posting source) where an article holds it: the
         article's weight is the set of probes it holds, exactly (whole numbers below 2**53
-        are exact in a double). False once the budget has cut a look short: what some
-        articles hold is then not known whole."""
+        are exact in a double)."""
         wanted = [item for item in items if item.docnum not in self.held]
         if not wanted:
-            return not self._hold_cut
+            return
         for item in wanted:
             self.held[item.docnum] = set()
             self.parts_held[item.docnum] = Counter()
@@ -531,9 +530,7 @@ class _Search:
         probes = self.probes if parts else self.probes[: len(self.units)]
         for first in range(0, len(probes), HOLD_BATCH):
             if self.budget.exhausted():
-                # The units not looked at count as missing: the answer says timed out.
-                self._hold_cut = True
-                return False
+                break  # the units not looked at count as missing: the answer says timed out
             batch = probes[first : first + HOLD_BATCH]
             flags = [_weighing(probe, float(1 << bit)) for bit, (_, _, probe) in enumerate(batch)]
             query = xapian.Query(xapian.Query.OP_FILTER, xapian.Query(_OR, flags), among)
@@ -546,7 +543,6 @@ class _Search:
                             self.parts_held[match.docid][unit] += 1
                         else:
                             self.held[match.docid].add(unit)
-        return not self._hold_cut
 
 
 def count_matches(
